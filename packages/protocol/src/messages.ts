@@ -1,0 +1,112 @@
+/** Parameter and result shapes of every method and notification, as on the wire. */
+
+export interface JoinRoomParams {
+  user: string;
+  room: string;
+  dataChannels?: boolean;
+}
+export interface PublishVideoParams {
+  sdpOffer: string;
+  doLoopback: boolean;
+  /** Extension: which of the participant's streams this is (default `webcam`). */
+  streamId?: string;
+}
+export interface UnpublishVideoParams {
+  /** Extension: which stream to unpublish (default `webcam`). */
+  streamId?: string;
+}
+export interface ReceiveVideoFromParams {
+  /** `<publisherName>_<streamId>`, e.g. `alice_webcam`. */
+  sender: string;
+  sdpOffer: string;
+}
+export interface UnsubscribeFromVideoParams {
+  sender: string;
+}
+export interface OnIceCandidateParams {
+  endpointName: string;
+  candidate: string;
+  sdpMid: string;
+  sdpMLineIndex: number;
+}
+export interface SendMessageParams {
+  message: string;
+  userMessage: string;
+  roomMessage: string;
+}
+export type LeaveRoomParams = Record<string, never>;
+export type CustomRequestParams = Record<string, unknown>;
+export interface PingParams {
+  interval?: number;
+}
+
+export interface RequestParamsMap {
+  joinRoom: JoinRoomParams;
+  publishVideo: PublishVideoParams;
+  unpublishVideo: UnpublishVideoParams;
+  receiveVideoFrom: ReceiveVideoFromParams;
+  unsubscribeFromVideo: UnsubscribeFromVideoParams;
+  onIceCandidate: OnIceCandidateParams;
+  leaveRoom: LeaveRoomParams;
+  sendMessage: SendMessageParams;
+  customRequest: CustomRequestParams;
+  ping: PingParams;
+  closeSession: Record<string, never>;
+}
+
+export interface StreamInfo {
+  id: string;
+}
+export interface PeerInfo {
+  id: string;
+  streams?: StreamInfo[];
+}
+
+/** Every result carries the JSON-RPC session id. */
+export interface SessionResult {
+  sessionId: string;
+}
+export interface JoinRoomResult extends SessionResult {
+  value: PeerInfo[];
+}
+export interface SdpAnswerResult extends SessionResult {
+  sdpAnswer: string;
+}
+export interface ValueResult<T> {
+  value: T;
+  sessionId?: string;
+}
+
+export interface RequestResultMap {
+  joinRoom: JoinRoomResult;
+  publishVideo: SdpAnswerResult;
+  unpublishVideo: SessionResult;
+  receiveVideoFrom: SdpAnswerResult;
+  unsubscribeFromVideo: SessionResult;
+  onIceCandidate: SessionResult;
+  leaveRoom: SessionResult;
+  sendMessage: SessionResult;
+  customRequest: SessionResult & Record<string, unknown>;
+  ping: ValueResult<'pong'>;
+  closeSession: ValueResult<'bye'>;
+}
+
+export interface IceCandidateNotification {
+  endpointName: string;
+  candidate: string;
+  sdpMid: string;
+  sdpMLineIndex: number;
+}
+
+export interface NotificationParamsMap {
+  participantJoined: { id: string };
+  participantPublished: { id: string; streams: StreamInfo[] };
+  participantUnpublished: { name: string; streamId?: string };
+  participantLeft: { name: string };
+  participantEvicted: Record<string, never>;
+  sendMessage: { room: string; user: string; message: string };
+  roomClosed: { room: string };
+  mediaError: { error: string };
+  iceCandidate: IceCandidateNotification;
+  custonNotification: Record<string, unknown>;
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { JsonRpcErrorCode, parseMessage, parseSender, validateParams, globalStreamId } from '@kurento-room/protocol';
+
+describe('parseSender', () => {
+  it('splits at the last underscore so user names may contain _', () => {
+    assert.deepEqual(parseSender('alice_webcam'), { user: 'alice', streamId: 'webcam' });
+    assert.deepEqual(parseSender('john_doe_webcam'), { user: 'john_doe', streamId: 'webcam' });
+    assert.equal(globalStreamId('john_doe'), 'john_doe_webcam');
+  });
+  it('rejects senders without a usable split', () => {
+    assert.equal(parseSender('alice'), null);
+    assert.equal(parseSender('_webcam'), null);
+    assert.equal(parseSender('alice_'), null);
+  });
+});
+
+describe('parseMessage', () => {
+  it('classifies requests, notifications and responses', () => {
+    assert.equal(parseMessage('{"jsonrpc":"2.0","id":1,"method":"ping"}').kind, 'request');
+    assert.equal(parseMessage('{"jsonrpc":"2.0","method":"ping"}').kind, 'notification');
+    assert.equal(parseMessage('{"jsonrpc":"2.0","id":1,"result":{}}').kind, 'response');
+    assert.equal(parseMessage('{"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"x"}}').kind, 'response');
+  });
+  it('gives -32700 for malformed JSON and -32600 for non-objects', () => {
+    const bad = parseMessage('{"jsonrpc":');
+    assert.equal(bad.kind, 'invalid');
+    assert.equal(bad.kind === 'invalid' && bad.error.code, JsonRpcErrorCode.PARSE_ERROR);
+    for (const text of ['42', '"x"', 'null', '[]', '[{"jsonrpc":"2.0","id":1,"method":"ping"}]']) {
+      const parsed = parseMessage(text);
+      assert.equal(parsed.kind === 'invalid' && parsed.error.code, JsonRpcErrorCode.INVALID_REQUEST, text);
+    }
+  });
+  it('rejects a wrong version, a non-string method, a non-object params and a bad id', () => {
+    const cases: Array<[string, number]> = [
+      ['{"jsonrpc":"1.0","id":1,"method":"ping"}', JsonRpcErrorCode.INVALID_REQUEST],
+      ['{"jsonrpc":"2.0","id":1,"method":7}', JsonRpcErrorCode.INVALID_REQUEST],
+      ['{"jsonrpc":"2.0","id":1,"method":"joinRoom","params":[1]}', JsonRpcErrorCode.INVALID_PARAMS],
+      ['{"jsonrpc":"2.0","id":{},"method":"ping"}', JsonRpcErrorCode.INVALID_REQUEST],
+    ];
+    for (const [text, code] of cases) {
+      const parsed = parseMessage(text);
+      assert.equal(parsed.kind, 'invalid', text);
+      assert.equal(parsed.kind === 'invalid' && parsed.error.code, code, text);
+    }
+  });
+});
+
+describe('validateParams', () => {
+  it('accepts well-typed params and ignores extra keys', () => {
+    const r = validateParams('joinRoom', { user: 'a', room: 'r', token: 'x' });
+    assert.equal(r.ok, true);
+  });
+  it('names a missing element', () => {
+    const r = validateParams('publishVideo', { sdpOffer: 'v=0' });
+    assert.equal(r.ok, false);
+    assert.equal(!r.ok && r.error.code, JsonRpcErrorCode.INVALID_PARAMS);
+    assert.match(!r.ok ? r.error.message : '', /'doLoopback' is missing/);
+  });
+  it('names a wrongly typed element', () => {
+    const r = validateParams('onIceCandidate', { endpointName: 'a', candidate: 'c', sdpMid: '0', sdpMLineIndex: '0' });
+    assert.equal(r.ok, false);
+    assert.match(!r.ok ? r.error.message : '', /'sdpMLineIndex' must be an integer, got string/);
+  });
+  it('treats null as missing and bounds string lengths', () => {
+    assert.equal(validateParams('joinRoom', { user: null, room: 'r' }).ok, false);
+    assert.equal(validateParams('joinRoom', { user: 'x'.repeat(300), room: 'r' }).ok, false);
+  });
+  it('accepts only safe stream ids', () => {
+    assert.equal(validateParams('unpublishVideo', { streamId: 'screen' }).ok, true);
+    assert.equal(validateParams('unpublishVideo', { streamId: 'a_b' }).ok, false);
+  });
+});

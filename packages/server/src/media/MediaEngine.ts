@@ -1,0 +1,96 @@
+/**
+ * The media plane, as seen by the room logic. Every call is an async message with plain-data
+ * arguments and results (no WebRTC objects cross this boundary), so an implementation can run
+ * in worker threads. Endpoints are named by opaque ids that the room logic chooses.
+ */
+
+export interface IceCandidateInit {
+  candidate: string;
+  sdpMid: string;
+  sdpMLineIndex: number;
+}
+
+export interface PublishRequest {
+  /** Id of the new publisher endpoint. */
+  endpointId: string;
+  /** The client's SDP offer: sendonly, or sendrecv for loopback. */
+  sdpOffer: string;
+  /** Send the publisher's own media back on the same connection (sendrecv offer). */
+  loopback: boolean;
+  /** Accept a data channel on this connection and relay its messages to subscribers. */
+  dataChannels: boolean;
+}
+
+export interface SubscribeRequest {
+  /** Id of the new subscriber endpoint. */
+  endpointId: string;
+  /** The publisher endpoint whose media this subscriber receives. */
+  publisherId: string;
+  /** The client's recvonly offer. */
+  sdpOffer: string;
+  /** Accept a data channel on this connection and deliver the publisher's data messages on it. */
+  dataChannels: boolean;
+}
+
+export interface NegotiationResult {
+  sdpAnswer: string;
+}
+
+export type EndpointState = 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+
+export interface EngineStats {
+  publishers: number;
+  subscribers: number;
+  /** Live peer connections held by the engine. */
+  peerConnections: number;
+  /** RTP packets received from publishers. */
+  rtpPacketsIn: number;
+  /** RTP packets sent to subscribers (and loopback). */
+  rtpPacketsOut: number;
+  /** Data channel messages delivered to subscribers. */
+  dataMessagesOut: number;
+  /** Keyframe requests sent to publishers. */
+  keyFrameRequests: number;
+}
+
+export interface MediaEngineEvents {
+  /** A local ICE candidate gathered for an endpoint, to be sent to its owner. */
+  iceCandidate: [endpointId: string, candidate: IceCandidateInit];
+  /** Connection state of an endpoint changed. */
+  endpointState: [endpointId: string, state: EndpointState];
+  /** A failure of an endpoint after it was negotiated (e.g. its media stopped with an error). */
+  mediaError: [endpointId: string, message: string];
+}
+
+export interface MediaEngine {
+  /** Answers a publisher's offer. Rejects with a MediaEngineError for an unusable offer. */
+  publish(request: PublishRequest): Promise<NegotiationResult>;
+  /** Answers a subscriber's offer; the answer carries the publisher's current media. */
+  subscribe(request: SubscribeRequest): Promise<NegotiationResult>;
+  /** Adds a remote candidate to an endpoint. Rejects for an unknown endpoint or a bad candidate. */
+  addIceCandidate(endpointId: string, candidate: IceCandidateInit): Promise<void>;
+  /** Asks the publisher behind `publisherId` for a keyframe (throttled by the engine). */
+  requestKeyFrame(publisherId: string): Promise<void>;
+  /**
+   * Closes an endpoint and frees its peer connection. Closing a publisher also closes its
+   * subscribers. Idempotent: an unknown or closed id resolves.
+   */
+  release(endpointId: string): Promise<void>;
+  stats(): Promise<EngineStats>;
+  /** Releases everything; idempotent. */
+  close(): Promise<void>;
+
+  on<K extends keyof MediaEngineEvents>(event: K, listener: (...args: MediaEngineEvents[K]) => void): unknown;
+  off<K extends keyof MediaEngineEvents>(event: K, listener: (...args: MediaEngineEvents[K]) => void): unknown;
+}
+
+export type MediaErrorKind = 'sdp' | 'unknown-endpoint' | 'candidate' | 'closed' | 'internal';
+
+export class MediaEngineError extends Error {
+  readonly kind: MediaErrorKind;
+  constructor(kind: MediaErrorKind, message: string) {
+    super(message);
+    this.name = 'MediaEngineError';
+    this.kind = kind;
+  }
+}
