@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Defaults } from '@kurento-room/protocol';
+import { handleRest } from './http/restApi.js';
+import { sendError } from './http/respond.js';
+import { serveStatic, type StaticMount } from './http/staticFiles.js';
+import { createLogger, type Logger, type LogLevel } from './log.js';
+import type { MediaEngine } from './media/MediaEngine.js';
+import type { WeriftEngineOptions } from './media/werift/index.js';
+import { RoomManager } from './room/RoomManager.js';
+import type { CustomRequestHandler } from './signalling/RoomRpcHandler.js';
+import { SignallingServer } from './signalling/SignallingServer.js';
+
+export interface RoomServerOptions {
+  /** TCP port; 0 picks a free one. Default 8080. */
+  port?: number;
+  /** Interface to listen on. Default all interfaces. */
+  host?: string;
+  /** PEM certificate and key (contents or file paths) to serve HTTPS/WSS. */
+  tls?: { cert: string; key: string };
+  /** When set, `/api/*` and `/close` need `Authorization: Bearer <adminSecret>`. */
+  adminSecret?: string;
+  logLevel?: LogLevel;
+  logger?: Logger;
+  /** A media engine to use instead of the default werift SFU (e.g. in tests). */
+  mediaEngine?: MediaEngine;
+  /** Options of the default werift SFU. */
+  media?: WeriftEngineOptions;
+  /** How long a participant survives the loss of its socket, in ms. Default 10000. */
+  reconnectionGraceMs?: number;
+  /** Largest accepted JSON-RPC frame, in characters. Default 1,000,000. */
+  maxFrameChars?: number;
+  customRequestHandler?: CustomRequestHandler;
+  /** Extra folders served over HTTP, e.g. a demo application at `/`. */
+  staticMounts?: StaticMount[];
+  updateSpeakerInterval?: number;
+  thresholdSpeaker?: number;
+}
+
+export interface RoomServerStats {
+  rooms: number;
+  participants: number;
+  publishers: number;
+  subscriptions: number;
+  pendingCandidates: number;
+  connections: number;
+  sessions: number;
+  sessionsInGrace: number;
+  media: Awaited<ReturnType<MediaEngine['stats']>>;
+}
+
+/** The browser build of the client library, served at `/js/`. */
+export const clientBrowserDir = fileURLToPath(new URL('../../client/dist/browser/', import.meta.url));
+
+function pem(value: string): string {
+  return value.includes('-----BEGIN') ? value : readFileSync(value, 'utf8');
+}
+
+/** A running room server: HTTP(S) REST + JSON-RPC over WebSocket at `/room` + the SFU. */
+export class RoomServer {
+  readonly rooms: RoomManager;
+  readonly log: Logger;
+  readonly #http: Server;
+  readonly #signalling: SignallingServer;
+  readonly #engine: MediaEngine;
+  readonly #options: RoomServerOptions;
+  readonly #mounts: StaticMount[];
+  #closing: Promise<void> | undefined;
+
+  constructor(options: RoomServerOptions, engine: MediaEngine, log: Logger) {
+    this.#options = options;
+    this.log = log;
+    this.#engine = engine;
+    this.rooms = new RoomManager(this.#engine, this.log.child('room'));
+    this.#signalling = new SignallingServer(
+      this.rooms,
+      {
+        maxFrameChars: options.maxFrameChars ?? Defaults.maxFrameChars,
+        reconnectionGraceMs: options.reconnectionGraceMs ?? Defaults.reconnectionGraceMs,
+        customRequestHandler: options.customRequestHandler,
+      },
+      this.log.child('rpc'),
+    );
+    this.#mounts = [{ prefix: '/js/', dir: clientBrowserDir }, ...(options.staticMounts ?? [])];
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => void this.onHttp(req, res);
+    this.#http = options.tls
+      ? createHttpsServer({ cert: pem(options.tls.cert), key: pem(options.tls.key) }, onRequest)
+      : createHttpServer(onRequest);
+    this.#http.on('upgrade', (req, socket, head) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path !== '/room') {
+        socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      this.#signalling.handleUpgrade(req, socket, head);
+    });
+  }
+
+  /** Starts listening; resolves once the port is bound. */
+  listen(): Promise<this> {
+    return new Promise((resolve, reject) => {
+      this.#http.once('error', reject);
+      this.#http.listen(this.#options.port ?? 8080, this.#options.host, () => {
+        this.#http.off('error', reject);
+        this.log.info('listening', { url: this.url, rpc: this.wsUrl });
+        resolve(this);
+      });
+    });
+  }
+
+  get port(): number {
+    return (this.#http.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    const address = this.#http.address() as AddressInfo;
+    const host = this.#options.host && this.#options.host !== '0.0.0.0' && this.#options.host !== '::' ? this.#options.host : 'localhost';
+    return `${this.#options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  }
+
+  /** The JSON-RPC endpoint a client connects to. */
+  get wsUrl(): string {
+    return `${this.url.replace(/^http/, 'ws')}/room`;
+  }
+
+  async stats(): Promise<RoomServerStats> {
+    return { ...this.rooms.stats(), ...this.#signalling.stats(), media: await this.#engine.stats() };
+  }
+
+  /** Closes every room (`roomClosed` to all), every socket and every peer connection; idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.rooms.close();
+      this.#signalling.close();
+      await this.#engine.close();
+      await new Promise<void>((resolve) => {
+        this.#http.close(() => resolve());
+        this.#http.closeAllConnections();
+      });
+      this.log.info('closed');
+    })();
+    return this.#closing;
+  }
+
+  private async onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      sendError(res, 400, 'malformed request URL');
+      return;
+    }
+    try {
+      const handled = await handleRest(
+        {
+          rooms: this.rooms,
+          adminSecret: this.#options.adminSecret,
+          updateSpeakerInterval: this.#options.updateSpeakerInterval ?? 1800,
+          thresholdSpeaker: this.#options.thresholdSpeaker ?? -50,
+          stats: async () => ({ ...(await this.stats()) }),
+        },
+        req,
+        res,
+        url,
+      );
+      if (handled) return;
+      if (serveStatic(this.#mounts, req, res, url)) return;
+      sendError(res, 404, `nothing at '${url.pathname}'`);
+    } catch (error) {
+      this.log.error('http request failed', { path: url.pathname, error: (error as Error).message });
+      if (!res.headersSent) sendError(res, 500, 'internal error');
+      else res.destroy();
+    }
+  }
+}
+
+/** Creates a room server (with the werift SFU unless `mediaEngine` is given) and starts listening. */
+export async function createRoomServer(options: RoomServerOptions = {}): Promise<RoomServer> {
+  const log = options.logger ?? createLogger(options.logLevel ?? 'info');
+  let engine = options.mediaEngine;
+  if (!engine) {
+    // Loaded on demand so that programs bringing their own engine never load werift.
+    const { createWeriftMediaEngine } = await import('./media/werift/index.js');
+    engine = createWeriftMediaEngine({ ...options.media, logger: log.child('sfu') });
+  }
+  return new RoomServer(options, engine, log).listen();
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+import { ConfigError, parseConfig, USAGE } from './config.js';
+import { createRoomServer } from './RoomServer.js';
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (parsed.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const server = await createRoomServer(parsed.options);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.log.info('shutting down', { signal });
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.log.error('shutdown failed', { error: (error as Error).message });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`failed to start: ${(error as Error)?.message ?? error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,255 @@
+import { Errors, globalStreamId, parseSender, RoomError, RoomErrorCode } from '@kurento-room/protocol';
+import type { Logger } from '../log.js';
+import { MediaEngineError, type IceCandidateInit, type MediaEngine } from '../media/MediaEngine.js';
+import { EndpointDirectory } from './EndpointDirectory.js';
+import type { Participant, PublishedStream } from './Participant.js';
+import type { Room } from './Room.js';
+
+/** Translates a media engine failure into the error the client gets. */
+function toRoomError(error: unknown, context: string): RoomError {
+  if (error instanceof RoomError) return error;
+  if (error instanceof MediaEngineError) {
+    switch (error.kind) {
+      case 'sdp':
+        return new RoomError(RoomErrorCode.MEDIA_SDP, `${context}: ${error.message}`);
+      case 'candidate':
+        return Errors.invalidParams(`${context}: ${error.message}`);
+      case 'unknown-endpoint':
+      case 'closed':
+        return new RoomError(RoomErrorCode.MEDIA_ENDPOINT, `${context}: ${error.message}`);
+      default:
+        return new RoomError(RoomErrorCode.MEDIA_ENDPOINT, `${context}: ${error.message}`);
+    }
+  }
+  return new RoomError(RoomErrorCode.MEDIA_ENDPOINT, `${context}: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+/**
+ * Publications, subscriptions and ICE routing of participants, on top of the media engine.
+ * Room state changes happen synchronously; every await on the engine is followed by a check
+ * that the state it started from still holds, since a leave or unpublish may have run meanwhile.
+ */
+export class MediaController {
+  readonly endpoints = new EndpointDirectory();
+  readonly #pendingReleases = new Set<Promise<void>>();
+
+  constructor(
+    private readonly engine: MediaEngine,
+    private readonly lookupRoom: (name: string) => Room | undefined,
+    private readonly log: Logger,
+  ) {
+    engine.on('iceCandidate', (endpointId, candidate) => {
+      const owner = this.endpoints.get(endpointId);
+      if (!owner) return;
+      owner.participant.notify('iceCandidate', {
+        endpointName: owner.endpointName,
+        candidate: candidate.candidate,
+        sdpMid: candidate.sdpMid,
+        sdpMLineIndex: candidate.sdpMLineIndex,
+      });
+    });
+    engine.on('mediaError', (endpointId, message) => {
+      const owner = this.endpoints.get(endpointId);
+      if (!owner) return;
+      this.log.warn('media error', { room: owner.participant.roomName, user: owner.participant.name, endpoint: endpointId, error: message });
+      owner.participant.notify('mediaError', { error: message });
+    });
+    engine.on('endpointState', (endpointId, state) => {
+      const owner = this.endpoints.get(endpointId);
+      if (!owner) return;
+      this.log.debug('endpoint state', { room: owner.participant.roomName, user: owner.participant.name, endpoint: endpointId, state });
+      if (state === 'failed') {
+        owner.participant.notify('mediaError', {
+          error: `ICE_FAILED: connection of endpoint '${owner.endpointName}' failed(errCode=${RoomErrorCode.MEDIA_WEBRTC_ENDPOINT})`,
+        });
+      }
+    });
+  }
+
+  async publish(p: Participant, streamId: string, sdpOffer: string, loopback: boolean): Promise<string> {
+    if (p.published.has(streamId)) throw Errors.alreadyPublishing(p.name, streamId);
+    const endpointId = this.endpoints.newId('pub', `${p.name}_${streamId}`);
+    const endpointName = p.ownEndpointName(streamId);
+    const stream: PublishedStream = { streamId, endpointId, loopback, phase: 'negotiating' };
+    p.published.set(streamId, stream);
+    this.endpoints.set(endpointId, { participant: p, endpointName, kind: 'publisher' });
+    let answer: string;
+    try {
+      ({ sdpAnswer: answer } = await this.engine.publish({ endpointId, sdpOffer, loopback, dataChannels: p.dataChannels }));
+    } catch (error) {
+      if (p.published.get(streamId) === stream) p.published.delete(streamId);
+      this.endpoints.delete(endpointId);
+      this.release(endpointId);
+      throw toRoomError(error, `Error generating SDP response for publishing user '${p.name}'`);
+    }
+    if (p.published.get(streamId) !== stream) {
+      // The participant left (or was evicted) while the engine negotiated.
+      this.endpoints.delete(endpointId);
+      this.release(endpointId);
+      throw Errors.notJoined(p.sessionId);
+    }
+    stream.phase = 'live';
+    await this.flushCandidates(p, endpointName, endpointId);
+    this.log.info('stream published', { room: p.roomName, user: p.name, stream: streamId, loopback });
+    return answer;
+  }
+
+  /** Ends a publication and every subscription to it. Returns false when it was not published. */
+  unpublish(room: Room, p: Participant, streamId: string): boolean {
+    const stream = p.published.get(streamId);
+    if (!stream) return false;
+    p.published.delete(streamId);
+    this.endpoints.delete(stream.endpointId);
+    p.dropCandidates(p.ownEndpointName(streamId));
+    this.dropSubscriptionsTo(room, p.name, streamId);
+    this.release(stream.endpointId);
+    this.log.info('stream unpublished', { room: p.roomName, user: p.name, stream: streamId });
+    return true;
+  }
+
+  async subscribe(room: Room, p: Participant, sender: string, sdpOffer: string): Promise<string> {
+    const parsed = parseSender(sender);
+    if (!parsed) throw Errors.invalidParams(`Request element 'sender' must be '<user>_<streamId>', got '${sender}'`);
+    const publisher = room.get(parsed.user);
+    if (!publisher) throw Errors.userNotFound(parsed.user, room.name);
+    if (publisher === p) throw Errors.selfSubscribe(p.name);
+    const stream = publisher.published.get(parsed.streamId);
+    if (!stream || stream.phase !== 'live') throw Errors.senderNotStreaming(parsed.user, parsed.streamId, room.name);
+    const key = globalStreamId(parsed.user, parsed.streamId);
+    if (p.subscriptions.has(key)) throw Errors.alreadySubscribed(p.name, key);
+
+    const endpointId = this.endpoints.newId('sub', `${p.name}<${key}`);
+    const endpointName = publisher.ownEndpointName(parsed.streamId);
+    const subscription = {
+      sender: key,
+      publisherName: publisher.name,
+      streamId: parsed.streamId,
+      endpointId,
+      publisherEndpointId: stream.endpointId,
+      phase: 'negotiating' as 'negotiating' | 'live',
+    };
+    p.subscriptions.set(key, subscription);
+    this.endpoints.set(endpointId, { participant: p, endpointName, kind: 'subscriber' });
+    let answer: string;
+    try {
+      ({ sdpAnswer: answer } = await this.engine.subscribe({
+        endpointId,
+        publisherId: stream.endpointId,
+        sdpOffer,
+        dataChannels: true,
+      }));
+    } catch (error) {
+      if (p.subscriptions.get(key) === subscription) p.subscriptions.delete(key);
+      this.endpoints.delete(endpointId);
+      this.release(endpointId);
+      throw toRoomError(error, `Unable to generate SDP answer when subscribing '${p.name}' to '${key}'`);
+    }
+    const stillSubscribed = p.subscriptions.get(key) === subscription;
+    const stillPublished = publisher.published.get(parsed.streamId) === stream && room.get(publisher.name) === publisher;
+    if (!stillSubscribed || !stillPublished) {
+      if (stillSubscribed) p.subscriptions.delete(key);
+      this.endpoints.delete(endpointId);
+      this.release(endpointId);
+      if (!stillSubscribed) throw Errors.notJoined(p.sessionId);
+      throw Errors.senderNotStreaming(parsed.user, parsed.streamId, room.name);
+    }
+    subscription.phase = 'live';
+    await this.flushCandidates(p, endpointName, endpointId);
+    this.log.debug('subscribed', { room: room.name, user: p.name, sender: key });
+    return answer;
+  }
+
+  /** Returns false when there was no such subscription (which the protocol still answers with success). */
+  unsubscribe(p: Participant, sender: string): boolean {
+    const parsed = parseSender(sender);
+    const key = parsed ? globalStreamId(parsed.user, parsed.streamId) : sender;
+    const subscription = p.subscriptions.get(key);
+    if (!subscription) return false;
+    p.subscriptions.delete(key);
+    this.endpoints.delete(subscription.endpointId);
+    this.release(subscription.endpointId);
+    return true;
+  }
+
+  /**
+   * Routes a client's candidate by `endpointName`: its own name (or `<own>_<stream>`) means its
+   * own publisher endpoint, another participant's name (or global stream id) the subscription to
+   * that participant. Candidates for endpoints that do not exist yet are kept until they do.
+   */
+  async addIceCandidate(room: Room, p: Participant, endpointName: string, candidate: IceCandidateInit): Promise<void> {
+    for (const stream of p.published.values()) {
+      if (p.ownEndpointName(stream.streamId) === endpointName) {
+        if (stream.phase === 'live') return this.addToEngine(stream.endpointId, candidate, endpointName);
+        p.bufferCandidate(endpointName, candidate);
+        return;
+      }
+    }
+    if (endpointName === p.name || this.ownsStreamName(p, endpointName)) {
+      p.bufferCandidate(endpointName, candidate);
+      return;
+    }
+    const key = room.get(endpointName) ? globalStreamId(endpointName) : endpointName;
+    const subscription = p.subscriptions.get(key);
+    if (subscription?.phase === 'live') return this.addToEngine(subscription.endpointId, candidate, endpointName);
+    const publisherName = room.get(endpointName) ? endpointName : parseSender(endpointName)?.user;
+    if (subscription || (publisherName !== undefined && room.get(publisherName))) {
+      p.bufferCandidate(endpointName, candidate);
+      return;
+    }
+    throw Errors.unknownEndpoint(endpointName, p.name);
+  }
+
+  /** Frees every endpoint the participant holds and every subscription others hold to it. */
+  releaseParticipant(room: Room, p: Participant): void {
+    for (const streamId of [...p.published.keys()]) this.unpublish(room, p, streamId);
+    for (const sender of [...p.subscriptions.keys()]) this.unsubscribe(p, sender);
+  }
+
+  /** Resolves when every release started so far has completed (for orderly shutdown and tests). */
+  async settled(): Promise<void> {
+    while (this.#pendingReleases.size > 0) await Promise.allSettled([...this.#pendingReleases]);
+  }
+
+  private ownsStreamName(p: Participant, endpointName: string): boolean {
+    const parsed = parseSender(endpointName);
+    return parsed !== null && parsed.user === p.name;
+  }
+
+  private dropSubscriptionsTo(room: Room, publisherName: string, streamId: string): void {
+    const key = globalStreamId(publisherName, streamId);
+    for (const other of room.participants.values()) {
+      const subscription = other.subscriptions.get(key);
+      if (!subscription) continue;
+      other.subscriptions.delete(key);
+      this.endpoints.delete(subscription.endpointId);
+      // The engine releases a publisher's subscribers with it; releasing again is harmless.
+      this.release(subscription.endpointId);
+    }
+  }
+
+  private async flushCandidates(p: Participant, endpointName: string, endpointId: string): Promise<void> {
+    for (const candidate of p.takeCandidates(endpointName)) {
+      try {
+        await this.engine.addIceCandidate(endpointId, candidate);
+      } catch (error) {
+        this.log.warn('buffered candidate rejected', { user: p.name, endpoint: endpointName, error: (error as Error).message });
+      }
+    }
+  }
+
+  private async addToEngine(endpointId: string, candidate: IceCandidateInit, endpointName: string): Promise<void> {
+    try {
+      await this.engine.addIceCandidate(endpointId, candidate);
+    } catch (error) {
+      throw toRoomError(error, `Invalid ICE candidate for endpoint '${endpointName}'`);
+    }
+  }
+
+  private release(endpointId: string): void {
+    const done = this.engine.release(endpointId).catch((error: unknown) => {
+      this.log.error('endpoint release failed', { endpoint: endpointId, error: (error as Error).message });
+    });
+    this.#pendingReleases.add(done);
+    void done.finally(() => this.#pendingReleases.delete(done));
+  }
+}

@@ -1,0 +1,168 @@
+import { Errors, type PeerInfo } from '@kurento-room/protocol';
+import type { Logger } from '../log.js';
+import type { MediaEngine } from '../media/MediaEngine.js';
+import { TypedEmitter } from '../util/TypedEmitter.js';
+import { MediaController } from './MediaController.js';
+import { Participant, type Notify } from './Participant.js';
+import { Room } from './Room.js';
+
+export interface RoomManagerEvents {
+  roomCreated: [room: string];
+  roomClosed: [room: string];
+  participantJoined: [room: string, user: string];
+  participantLeft: [room: string, user: string, reason: LeaveReason];
+}
+
+export type LeaveReason = 'left' | 'evicted' | 'disconnected' | 'roomClosed';
+
+export interface RoomStats {
+  rooms: number;
+  participants: number;
+  publishers: number;
+  subscriptions: number;
+  pendingCandidates: number;
+}
+
+/**
+ * Rooms and their membership: join, leave, eviction, admin close and chat. A room is created by
+ * its first join and disappears with its last participant.
+ */
+export class RoomManager extends TypedEmitter<RoomManagerEvents> {
+  readonly #rooms = new Map<string, Room>();
+  readonly media: MediaController;
+  #closed = false;
+
+  constructor(
+    engine: MediaEngine,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.media = new MediaController(engine, (name) => this.#rooms.get(name), log.child('media'));
+  }
+
+  getRoom(name: string): Room | undefined {
+    return this.#rooms.get(name);
+  }
+
+  roomNames(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
+  /**
+   * Adds a participant. Everyone already in the room is told (`participantJoined`) before this
+   * returns, so the joiner's response comes after those notifications.
+   */
+  join(sessionId: string, user: string, roomName: string, dataChannels: boolean, notify: Notify): { participant: Participant; peers: PeerInfo[] } {
+    if (user === '') throw Errors.emptyUserName();
+    if (roomName === '') throw Errors.emptyRoomName();
+    if (this.#closed) throw Errors.roomClosing(user, roomName);
+    let room = this.#rooms.get(roomName);
+    if (room?.closing) throw Errors.roomClosing(user, roomName);
+    if (room?.get(user)) throw Errors.userExists(user, roomName);
+    if (!room) {
+      room = new Room(roomName);
+      this.#rooms.set(roomName, room);
+      this.log.info('room created', { room: roomName });
+      this.emit('roomCreated', roomName);
+    }
+    const peers: PeerInfo[] = [];
+    for (const other of room.participants.values()) {
+      const streams = other.liveStreams();
+      peers.push(streams.length > 0 ? { id: other.name, streams } : { id: other.name });
+    }
+    const participant = new Participant(sessionId, user, roomName, dataChannels, notify);
+    room.broadcast('participantJoined', { id: user });
+    room.participants.set(user, participant);
+    this.log.info('participant joined', { room: roomName, user, participants: room.participants.size });
+    this.emit('participantJoined', roomName, user);
+    return { participant, peers };
+  }
+
+  /** Removes a participant who leaves of its own accord: `participantLeft` to the others. */
+  leave(participant: Participant): void {
+    this.remove(participant, 'left');
+  }
+
+  /** Removes a participant against its will: `participantEvicted` to it, `participantLeft` to the rest. */
+  evict(participant: Participant, reason: LeaveReason = 'evicted'): void {
+    if (!this.isMember(participant)) return;
+    participant.notify('participantEvicted', {});
+    this.remove(participant, reason);
+  }
+
+  /** Admin close: `roomClosed` to everyone, then the room is gone (a later join re-creates it). */
+  closeRoom(roomName: string): boolean {
+    const room = this.#rooms.get(roomName);
+    if (!room || room.closing) return false;
+    room.closing = true;
+    room.broadcast('roomClosed', { room: roomName });
+    for (const p of [...room.participants.values()]) {
+      room.participants.delete(p.name);
+      this.media.releaseParticipant(room, p);
+      this.emit('participantLeft', roomName, p.name, 'roomClosed');
+    }
+    this.#rooms.delete(roomName);
+    this.log.info('room closed', { room: roomName, by: 'admin' });
+    this.emit('roomClosed', roomName);
+    return true;
+  }
+
+  /** Chat: the sender must name itself and its room; everyone in the room gets it, the sender too. */
+  sendMessage(participant: Participant, userMessage: string, roomMessage: string, message: string): void {
+    if (userMessage !== participant.name) throw Errors.userNameMismatch(userMessage);
+    if (roomMessage !== participant.roomName) throw Errors.roomNameMismatch(roomMessage);
+    const room = this.requireRoom(participant);
+    room.broadcast('sendMessage', { room: room.name, user: participant.name, message });
+  }
+
+  isMember(participant: Participant): boolean {
+    return this.#rooms.get(participant.roomName)?.get(participant.name) === participant;
+  }
+
+  requireRoom(participant: Participant): Room {
+    const room = this.#rooms.get(participant.roomName);
+    if (!room || room.get(participant.name) !== participant) throw Errors.notJoined(participant.sessionId);
+    return room;
+  }
+
+  stats(): RoomStats {
+    const stats: RoomStats = { rooms: this.#rooms.size, participants: 0, publishers: 0, subscriptions: 0, pendingCandidates: 0 };
+    for (const room of this.#rooms.values()) {
+      for (const p of room.participants.values()) {
+        stats.participants++;
+        stats.publishers += p.published.size;
+        stats.subscriptions += p.subscriptions.size;
+        stats.pendingCandidates += p.pendingCandidateCount();
+      }
+    }
+    return stats;
+  }
+
+  dump() {
+    return [...this.#rooms.values()].map((room) => room.dump());
+  }
+
+  /** Closes every room; idempotent. */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      for (const name of [...this.#rooms.keys()]) this.closeRoom(name);
+    }
+    await this.media.settled();
+  }
+
+  private remove(participant: Participant, reason: LeaveReason): void {
+    const room = this.#rooms.get(participant.roomName);
+    if (!room || room.get(participant.name) !== participant) return;
+    room.participants.delete(participant.name);
+    this.media.releaseParticipant(room, participant);
+    room.broadcast('participantLeft', { name: participant.name });
+    this.log.info('participant left', { room: room.name, user: participant.name, reason, participants: room.participants.size });
+    this.emit('participantLeft', room.name, participant.name, reason);
+    if (room.participants.size === 0) {
+      this.#rooms.delete(room.name);
+      this.log.info('room closed', { room: room.name, by: 'last participant left' });
+      this.emit('roomClosed', room.name);
+    }
+  }
+}

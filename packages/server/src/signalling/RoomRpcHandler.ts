@@ -1,0 +1,146 @@
+import {
+  DEFAULT_STREAM_ID,
+  Errors,
+  isKnownMethod,
+  validateParams,
+  type RequestParamsMap,
+} from '@kurento-room/protocol';
+import type { Logger } from '../log.js';
+import type { Participant } from '../room/Participant.js';
+import type { RoomManager } from '../room/RoomManager.js';
+import type { Session } from './Session.js';
+
+/** What an application registers to answer `customRequest`. */
+export interface CustomRequestContext {
+  params: Record<string, unknown>;
+  sessionId: string;
+  user: string;
+  room: string;
+  /** The requester's published stream ids. */
+  publishedStreams: string[];
+}
+export type CustomRequestHandler = (
+  context: CustomRequestContext,
+) => Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
+
+/** A handler's answer, and what must happen once the answer is on the wire. */
+export interface Outcome {
+  result: Record<string, unknown>;
+  after?: () => void;
+}
+
+type RoomMethod = Exclude<keyof RequestParamsMap, 'ping' | 'closeSession'>;
+type Handler<M extends RoomMethod> = (session: Session, params: RequestParamsMap[M]) => Promise<Outcome> | Outcome;
+
+/**
+ * The room methods of the protocol. Params arrive validated; each handler maps one request to
+ * room operations and gives back the wire result plus the notifications that follow it.
+ */
+export class RoomRpcHandler {
+  constructor(
+    private readonly rooms: RoomManager,
+    private readonly log: Logger,
+    private readonly customRequestHandler: CustomRequestHandler | undefined,
+    private readonly onLeft: (session: Session) => void,
+  ) {}
+
+  isRoomMethod(method: string): method is RoomMethod {
+    return isKnownMethod(method) && method !== 'ping' && method !== 'closeSession';
+  }
+
+  async handle(session: Session, method: RoomMethod, rawParams: Record<string, unknown> | undefined): Promise<Outcome> {
+    const checked = validateParams(method, rawParams);
+    if (!checked.ok) throw checked.error;
+    const handler = this.handlers[method] as Handler<typeof method>;
+    return handler(session, checked.params);
+  }
+
+  private member(session: Session): Participant {
+    const p = session.participant;
+    if (!p || !this.rooms.isMember(p)) throw Errors.notJoined(session.id);
+    return p;
+  }
+
+  private readonly handlers: { [M in RoomMethod]: Handler<M> } = {
+    joinRoom: (session, { user, room, dataChannels }) => {
+      const current = session.participant;
+      if (current && this.rooms.isMember(current)) throw Errors.alreadyJoined(current.name, current.roomName);
+      const { participant, peers } = this.rooms.join(session.id, user, room, dataChannels === true, (m, p) =>
+        session.notify(m, p),
+      );
+      session.participant = participant;
+      return { result: { value: peers } };
+    },
+
+    publishVideo: async (session, { sdpOffer, doLoopback, streamId = DEFAULT_STREAM_ID }) => {
+      const p = this.member(session);
+      const sdpAnswer = await this.rooms.media.publish(p, streamId, sdpOffer, doLoopback);
+      return {
+        result: { sdpAnswer },
+        after: () => {
+          const room = this.rooms.getRoom(p.roomName);
+          if (room && p.isPublishing(streamId)) room.broadcast('participantPublished', { id: p.name, streams: [{ id: streamId }] }, p.name);
+        },
+      };
+    },
+
+    unpublishVideo: (session, { streamId = DEFAULT_STREAM_ID }) => {
+      const p = this.member(session);
+      const room = this.rooms.requireRoom(p);
+      if (!this.rooms.media.unpublish(room, p, streamId)) throw Errors.notStreaming(p.name, streamId);
+      const params = streamId === DEFAULT_STREAM_ID ? { name: p.name } : { name: p.name, streamId };
+      return { result: {}, after: () => room.broadcast('participantUnpublished', params, p.name) };
+    },
+
+    receiveVideoFrom: async (session, { sender, sdpOffer }) => {
+      const p = this.member(session);
+      const sdpAnswer = await this.rooms.media.subscribe(this.rooms.requireRoom(p), p, sender, sdpOffer);
+      return { result: { sdpAnswer } };
+    },
+
+    unsubscribeFromVideo: (session, { sender }) => {
+      const p = this.member(session);
+      const room = this.rooms.requireRoom(p);
+      const user = sender.includes('_') ? sender.slice(0, sender.lastIndexOf('_')) : sender;
+      if (!room.get(user) && !p.subscriptions.has(sender)) throw Errors.userNotFound(user, room.name);
+      if (!this.rooms.media.unsubscribe(p, sender)) {
+        this.log.debug('unsubscribe without subscription', { room: room.name, user: p.name, sender });
+      }
+      return { result: {} };
+    },
+
+    onIceCandidate: async (session, { endpointName, candidate, sdpMid, sdpMLineIndex }) => {
+      const p = this.member(session);
+      await this.rooms.media.addIceCandidate(this.rooms.requireRoom(p), p, endpointName, { candidate, sdpMid, sdpMLineIndex });
+      return { result: {} };
+    },
+
+    leaveRoom: (session) => {
+      const p = this.member(session);
+      this.rooms.leave(p);
+      session.participant = null;
+      return { result: {}, after: () => this.onLeft(session) };
+    },
+
+    sendMessage: (session, { message, userMessage, roomMessage }) => {
+      const p = this.member(session);
+      // Validate before answering; the fan-out follows the answer, as in the original.
+      if (userMessage !== p.name) throw Errors.userNameMismatch(userMessage);
+      if (roomMessage !== p.roomName) throw Errors.roomNameMismatch(roomMessage);
+      return { result: {}, after: () => this.rooms.sendMessage(p, userMessage, roomMessage, message) };
+    },
+
+    customRequest: async (session, params) => {
+      if (!this.customRequestHandler) throw Errors.customRequestUnsupported();
+      const p = this.member(session);
+      const result = await this.customRequestHandler({
+        params,
+        sessionId: session.id,
+        user: p.name,
+        room: p.roomName,
+        publishedStreams: [...p.published.values()].filter((s) => s.phase === 'live').map((s) => s.streamId),
+      });
+      return { result: result ?? {} };
+    },
+  };
+}

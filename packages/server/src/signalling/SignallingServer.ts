@@ -1,0 +1,211 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  Defaults,
+  Errors,
+  JsonRpcErrorCode,
+  RoomError,
+  type JsonRpcRequest,
+} from '@kurento-room/protocol';
+import type { Logger } from '../log.js';
+import type { RoomManager } from '../room/RoomManager.js';
+import { RoomRpcHandler, type CustomRequestHandler } from './RoomRpcHandler.js';
+import { RpcConnection } from './RpcConnection.js';
+import { Session } from './Session.js';
+
+export interface SignallingOptions {
+  /** Largest accepted text frame, in characters; larger ones get a JSON-RPC error. */
+  maxFrameChars: number;
+  /** How long a session outlives its socket before its participant is evicted. */
+  reconnectionGraceMs: number;
+  customRequestHandler?: CustomRequestHandler;
+}
+
+export interface SignallingStats {
+  connections: number;
+  sessions: number;
+  sessionsInGrace: number;
+}
+
+/**
+ * The JSON-RPC endpoint: accepts WebSockets, owns the sessions, answers the transport methods
+ * (ping, closeSession, connect) and hands room methods to the RoomRpcHandler one at a time per
+ * session.
+ */
+export class SignallingServer {
+  readonly #wss: WebSocketServer;
+  readonly #sessions = new Map<string, Session>();
+  readonly #connections = new Set<RpcConnection>();
+  readonly #handler: RoomRpcHandler;
+  #closed = false;
+
+  constructor(
+    private readonly rooms: RoomManager,
+    private readonly options: SignallingOptions,
+    private readonly log: Logger,
+  ) {
+    // ws enforces a hard cap well above the protocol's limit, so that a frame just over the
+    // limit still gets a readable JSON-RPC error instead of a dropped socket.
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(4 * options.maxFrameChars, 1 << 20) });
+    this.#handler = new RoomRpcHandler(rooms, log, options.customRequestHandler, (session) => {
+      // The original closes the session's socket once `leaveRoom` is answered.
+      session.connection?.close(1000, 'left the room');
+    });
+  }
+
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    this.#wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request.socket.remoteAddress ?? ''));
+  }
+
+  stats(): SignallingStats {
+    let inGrace = 0;
+    for (const s of this.#sessions.values()) if (!s.connection) inGrace++;
+    return { connections: this.#connections.size, sessions: this.#sessions.size, sessionsInGrace: inGrace };
+  }
+
+  /** Closes every socket and session; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const session of this.#sessions.values()) this.endSession(session);
+    for (const c of this.#connections) c.close(1001, 'server shutting down');
+    this.#wss.close();
+  }
+
+  private accept(ws: WebSocket, remoteAddress: string): void {
+    const connection = new RpcConnection(ws, this.options.maxFrameChars, remoteAddress);
+    this.#connections.add(connection);
+    let session = new Session(connection);
+    this.#sessions.set(session.id, session);
+    this.log.debug('connection opened', { connection: connection.id, session: session.id, remote: remoteAddress });
+
+    connection.on('request', (request) => {
+      if (request.method === 'connect') {
+        const resumed = this.resume(session, connection, request);
+        if (resumed) session = resumed;
+        return;
+      }
+      this.dispatch(session, connection, request);
+    });
+    connection.on('close', (code) => {
+      this.#connections.delete(connection);
+      this.log.debug('connection closed', { connection: connection.id, session: session.id, code });
+      if (session.connection === connection) this.onSocketLost(session);
+    });
+  }
+
+  private dispatch(session: Session, connection: RpcConnection, request: JsonRpcRequest): void {
+    const { id, method, params } = request;
+    if (method === 'ping') {
+      this.onPing(session, params);
+      connection.sendResult(id, { value: 'pong', sessionId: session.id });
+      return;
+    }
+    if (method === 'closeSession') {
+      connection.sendResult(id, { value: 'bye', sessionId: session.id });
+      this.endSession(session);
+      connection.close(1000, 'session closed');
+      return;
+    }
+    if (!this.#handler.isRoomMethod(method)) {
+      connection.sendError(id, Errors.methodNotFound(method));
+      return;
+    }
+    void session
+      .enqueue(() => this.#handler.handle(session, method, params))
+      .then(
+        (outcome) => {
+          connection.sendResult(id, { ...outcome.result, sessionId: session.id });
+          outcome.after?.();
+        },
+        (error: unknown) => {
+          if (error instanceof RoomError) {
+            this.log.debug('request failed', { session: session.id, method, code: error.code, error: error.message });
+            connection.sendError(id, error);
+          } else {
+            this.log.error('request crashed', { session: session.id, method, error: (error as Error)?.stack ?? String(error) });
+            connection.sendError(id, Errors.internal(`Internal error while handling '${method}': ${(error as Error)?.message ?? error}`));
+          }
+        },
+      );
+  }
+
+  /** kurento-jsonrpc's watchdog: after the first ping, close the socket when 3 intervals pass without one. */
+  private onPing(session: Session, params: Record<string, unknown> | undefined): void {
+    const interval = params?.interval;
+    if (typeof interval === 'number' && Number.isFinite(interval) && interval > 0) session.pingIntervalMs = interval;
+    else if (session.pingIntervalMs === undefined) session.pingIntervalMs = Defaults.maxPingIntervalMs;
+    clearTimeout(session.watchdog);
+    const limit = session.pingIntervalMs * Defaults.missedPingsToClose;
+    session.watchdog = setTimeout(() => {
+      this.log.info('ping watchdog closed a silent socket', { session: session.id, afterMs: limit });
+      session.connection?.terminate();
+    }, limit);
+    session.watchdog.unref();
+  }
+
+  /** The socket is gone: keep the session for the grace period, then evict its participant. */
+  private onSocketLost(session: Session): void {
+    session.connection = null;
+    clearTimeout(session.watchdog);
+    if (session.closed) return;
+    if (!session.participant) {
+      this.endSession(session);
+      return;
+    }
+    this.log.info('socket lost, session kept for resumption', {
+      session: session.id,
+      user: session.participant.name,
+      room: session.participant.roomName,
+      graceMs: this.options.reconnectionGraceMs,
+    });
+    session.graceTimer = setTimeout(() => {
+      this.log.info('session expired', { session: session.id });
+      this.endSession(session, 'disconnected');
+    }, this.options.reconnectionGraceMs);
+  }
+
+  /** `connect {sessionId}` rebinds a session that lost its socket to this one. */
+  private resume(current: Session, connection: RpcConnection, request: JsonRpcRequest): Session | null {
+    const wanted = request.params?.sessionId;
+    const target = typeof wanted === 'string' ? this.#sessions.get(wanted) : undefined;
+    if (!target || target.closed || target === current) {
+      if (target === current) {
+        connection.sendResult(request.id, { value: 'reconnection successful', sessionId: current.id });
+        return null;
+      }
+      connection.sendError(request.id, new RoomError(JsonRpcErrorCode.RECONNECTION_ERROR, `reconnection error: no session '${String(wanted)}' to resume`));
+      return null;
+    }
+    if (current.participant) {
+      connection.sendError(request.id, new RoomError(JsonRpcErrorCode.RECONNECTION_ERROR, 'reconnection error: this socket already has a session in a room'));
+      return null;
+    }
+    clearTimeout(target.graceTimer);
+    target.graceTimer = undefined;
+    const previous = target.connection;
+    target.connection = connection;
+    if (previous && previous !== connection) previous.close(4001, 'session resumed elsewhere');
+    this.#sessions.delete(current.id);
+    current.closed = true;
+    current.clearTimers();
+    this.log.info('session resumed', { session: target.id, user: target.participant?.name });
+    connection.sendResult(request.id, { value: 'reconnection successful', sessionId: target.id });
+    return target;
+  }
+
+  private endSession(session: Session, reason: 'left' | 'disconnected' = 'left'): void {
+    if (session.closed) return;
+    session.closed = true;
+    session.clearTimers();
+    this.#sessions.delete(session.id);
+    const p = session.participant;
+    session.participant = null;
+    if (p && this.rooms.isMember(p)) this.rooms.evict(p, reason === 'disconnected' ? 'disconnected' : 'evicted');
+  }
+}

@@ -1,0 +1,107 @@
+import { EventEmitter } from 'node:events';
+import {
+  MediaEngineError,
+  type EngineStats,
+  type IceCandidateInit,
+  type MediaEngine,
+  type MediaEngineEvents,
+  type PublishRequest,
+  type SubscribeRequest,
+} from '../../src/media/MediaEngine.js';
+
+interface FakeEndpoint {
+  kind: 'publisher' | 'subscriber';
+  publisherId?: string;
+  candidates: IceCandidateInit[];
+}
+
+/**
+ * A media engine without media, for tests of the signalling and room logic: it answers offers
+ * that look like SDP, rejects the rest, and keeps the same endpoint bookkeeping as a real engine
+ * (releasing a publisher releases its subscribers), so leaks show in its stats.
+ */
+export class FakeMediaEngine implements MediaEngine {
+  readonly endpoints = new Map<string, FakeEndpoint>();
+  readonly keyFrameRequests: string[] = [];
+  readonly #events = new EventEmitter();
+  /** Delay of publish/subscribe answers, to let tests race other requests against them. */
+  negotiationDelayMs = 0;
+
+  on<K extends keyof MediaEngineEvents>(event: K, listener: (...args: MediaEngineEvents[K]) => void): this {
+    this.#events.on(event, listener as (...a: unknown[]) => void);
+    return this;
+  }
+  off<K extends keyof MediaEngineEvents>(event: K, listener: (...args: MediaEngineEvents[K]) => void): this {
+    this.#events.off(event, listener as (...a: unknown[]) => void);
+    return this;
+  }
+  emitEvent<K extends keyof MediaEngineEvents>(event: K, ...args: MediaEngineEvents[K]): void {
+    this.#events.emit(event, ...args);
+  }
+
+  private async negotiate(endpointId: string, sdpOffer: string): Promise<string> {
+    if (this.negotiationDelayMs > 0) await new Promise((r) => setTimeout(r, this.negotiationDelayMs));
+    if (!sdpOffer.startsWith('v=0') || !sdpOffer.includes('m=')) throw new MediaEngineError('sdp', 'offer is not an SDP with media sections');
+    if (this.endpoints.has(endpointId)) throw new MediaEngineError('internal', `endpoint ${endpointId} exists`);
+    return `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=fake answer for ${endpointId}\r\nt=0 0\r\n`;
+  }
+
+  async publish(request: PublishRequest) {
+    const sdpAnswer = await this.negotiate(request.endpointId, request.sdpOffer);
+    this.endpoints.set(request.endpointId, { kind: 'publisher', candidates: [] });
+    // Like a real engine, candidates are gathered right after the answer is made.
+    setImmediate(() =>
+      this.emitEvent('iceCandidate', request.endpointId, { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 }),
+    );
+    return { sdpAnswer };
+  }
+
+  async subscribe(request: SubscribeRequest) {
+    const publisher = this.endpoints.get(request.publisherId);
+    if (!publisher || publisher.kind !== 'publisher') throw new MediaEngineError('unknown-endpoint', `no publisher ${request.publisherId}`);
+    const sdpAnswer = await this.negotiate(request.endpointId, request.sdpOffer);
+    if (!this.endpoints.has(request.publisherId)) throw new MediaEngineError('closed', 'publisher released during negotiation');
+    this.endpoints.set(request.endpointId, { kind: 'subscriber', publisherId: request.publisherId, candidates: [] });
+    this.keyFrameRequests.push(request.publisherId);
+    setImmediate(() =>
+      this.emitEvent('iceCandidate', request.endpointId, { candidate: 'candidate:2 1 udp 2122260223 127.0.0.1 50001 typ host', sdpMid: '0', sdpMLineIndex: 0 }),
+    );
+    return { sdpAnswer };
+  }
+
+  async addIceCandidate(endpointId: string, candidate: IceCandidateInit) {
+    const endpoint = this.endpoints.get(endpointId);
+    if (!endpoint) throw new MediaEngineError('unknown-endpoint', `no endpoint ${endpointId}`);
+    if (!candidate.candidate.startsWith('candidate:')) throw new MediaEngineError('candidate', `malformed candidate '${candidate.candidate}'`);
+    endpoint.candidates.push(candidate);
+  }
+
+  async requestKeyFrame(publisherId: string) {
+    this.keyFrameRequests.push(publisherId);
+  }
+
+  async release(endpointId: string) {
+    const endpoint = this.endpoints.get(endpointId);
+    if (!endpoint) return;
+    this.endpoints.delete(endpointId);
+    if (endpoint.kind === 'publisher') {
+      for (const [id, e] of this.endpoints) if (e.publisherId === endpointId) this.endpoints.delete(id);
+    }
+  }
+
+  async stats(): Promise<EngineStats> {
+    let publishers = 0;
+    let subscribers = 0;
+    for (const e of this.endpoints.values()) e.kind === 'publisher' ? publishers++ : subscribers++;
+    return { publishers, subscribers, peerConnections: this.endpoints.size, rtpPacketsIn: 0, rtpPacketsOut: 0, dataMessagesOut: 0, keyFrameRequests: this.keyFrameRequests.length };
+  }
+
+  async close() {
+    this.endpoints.clear();
+  }
+
+  /** Candidates the engine received for an endpoint (to check buffering and routing). */
+  candidatesOf(endpointId: string): IceCandidateInit[] {
+    return this.endpoints.get(endpointId)?.candidates ?? [];
+  }
+}
