@@ -1,0 +1,360 @@
+import {
+  DEFAULT_STREAM_ID,
+  Notification,
+  RoomError,
+  RoomErrorCode,
+  type JoinRoomResult,
+  type NotificationParamsMap,
+  type StreamInfo,
+} from '@kurento-room/protocol';
+import { Emitter } from './Emitter.js';
+import type { Environment } from './environment.js';
+import type { RoomEventMap } from './events.js';
+import { Participant } from './Participant.js';
+import { SpeakerDetector } from './SpeakerDetector.js';
+import { Stream } from './Stream.js';
+import { handled } from './util.js';
+
+export interface RoomOptions {
+  /** Room name. */
+  room: string;
+  /** Local user name. */
+  user: string;
+  /** Subscribe automatically to every remote stream (default true; false really disables it). */
+  subscribeToStreams?: boolean;
+  /** Period of `update-main-speaker`, in ms (default 1500). */
+  updateSpeakerInterval?: number;
+  /** Audio level in dB above which a stream is speaking (default -50). */
+  thresholdSpeaker?: number;
+}
+
+/** What a Room needs from its KurentoRoom connection. */
+export interface RoomConnection {
+  readonly env: Environment;
+  request<T = any>(method: string, params?: Record<string, unknown>): Promise<T>;
+  closeConnection(): void;
+}
+
+type RoomState = 'idle' | 'joining' | 'joined' | 'closed' | 'left';
+
+/** A room session: join, the participants and their streams, and the room events. */
+export class Room extends Emitter<RoomEventMap> {
+  readonly name: string;
+  readonly user: string;
+  readonly subscribeToStreams: boolean;
+  readonly updateSpeakerInterval: number;
+  readonly thresholdSpeaker: number;
+  /** Whether the room was joined with `dataChannels` (a local stream has `data: true`). */
+  dataChannels = false;
+  private state: RoomState = 'idle';
+  private readonly localParticipant: Participant;
+  private participants = new Map<string, Participant>();
+  private streams = new Map<string, Stream>();
+  private speaking: string[] = [];
+  private detectors = new Map<Stream, SpeakerDetector>();
+  private speakerTimer?: ReturnType<typeof setInterval>;
+  private audioContext?: AudioContext;
+
+  constructor(
+    private readonly kurento: RoomConnection,
+    options: RoomOptions,
+  ) {
+    super();
+    this.name = options.room;
+    this.user = options.user;
+    this.subscribeToStreams = options.subscribeToStreams ?? true;
+    this.updateSpeakerInterval = options.updateSpeakerInterval ?? 1500;
+    this.thresholdSpeaker = options.thresholdSpeaker ?? -50;
+    this.localParticipant = new Participant(this, true, options.user);
+    this.participants.set(options.user, this.localParticipant);
+  }
+
+  get env(): Environment {
+    return this.kurento.env;
+  }
+
+  /** Whether the room is joined (between `room-connected` and leave, close, eviction or loss). */
+  isConnected(): boolean {
+    return this.state === 'joined';
+  }
+
+  getLocalParticipant(): Participant {
+    return this.localParticipant;
+  }
+
+  /** Every participant known in the room, the local one included, keyed by user name. */
+  getParticipants(): Record<string, Participant> {
+    return Object.fromEntries(this.participants);
+  }
+
+  /** Every stream of the room, local and remote, keyed by global id (`<user>_<streamId>`). */
+  getStreams(): Record<string, Stream> {
+    return Object.fromEntries(this.streams);
+  }
+
+  /**
+   * Joins the room (`joinRoom`). Emits `room-connected` with the participants already there
+   * (subscribing to their streams unless `subscribeToStreams` is false), or `error-room`.
+   */
+  connect(): Promise<void> {
+    return handled(this.join());
+  }
+
+  subscribe(stream: Stream): Promise<void> {
+    return stream.subscribe();
+  }
+
+  unsubscribe(stream: Stream): Promise<void> {
+    return stream.unsubscribe();
+  }
+
+  /** The original's `disconnect(stream)`: unpublish a local stream, unsubscribe from a remote one. */
+  disconnect(stream: Stream): Promise<void> {
+    return stream.isLocal() ? stream.unpublish() : stream.unsubscribe();
+  }
+
+  /**
+   * Leaves the room: sends `leaveRoom` (unless `forced`), closes every connection, stops the
+   * local capture and the speaker timers, then closes the WebSocket.
+   */
+  leave(forced = false): Promise<void> {
+    return handled(this.doLeave(forced));
+  }
+
+  /** @internal Sends a request on the room's connection. */
+  request<T = any>(method: string, params: Record<string, unknown>): Promise<T> {
+    return this.kurento.request<T>(method, params);
+  }
+
+  /** @internal Emits `error-room` for a failure and returns it as a RoomError. */
+  reportError(error: unknown, context: string): RoomError {
+    const roomError =
+      error instanceof RoomError
+        ? error
+        : new RoomError(RoomErrorCode.MEDIA_GENERIC, `${context}: ${error instanceof Error ? error.message : String(error)}`);
+    this.emit('error-room', { error: roomError });
+    return roomError;
+  }
+
+  /** @internal Throws unless joined. */
+  assertJoined(what: string): void {
+    if (this.state !== 'joined') {
+      throw new RoomError(RoomErrorCode.ROOM_GENERIC, `${what}: not joined to room '${this.name}' (call connect() and wait for room-connected)`);
+    }
+  }
+
+  /** @internal */
+  registerStream(stream: Stream): void {
+    this.streams.set(stream.getGlobalID(), stream);
+  }
+
+  /** @internal */
+  unregisterStream(stream: Stream): void {
+    if (this.streams.get(stream.getGlobalID()) === stream) this.streams.delete(stream.getGlobalID());
+  }
+
+  /** @internal Watches a received stream's audio for speaker events (needs an AudioContext). */
+  startSpeakerDetection(stream: Stream): void {
+    const AudioContext = this.env.AudioContext;
+    const media = stream.getMediaStream();
+    if (!AudioContext || !media || media.getAudioTracks().length === 0 || this.detectors.has(stream)) return;
+    const context = (this.audioContext ??= new AudioContext());
+    const id = stream.getGlobalID();
+    const detector = new SpeakerDetector(context, media, this.thresholdSpeaker, (speaking) => {
+      this.speaking = this.speaking.filter((other) => other !== id);
+      if (speaking) this.speaking.push(id);
+      this.emit(speaking ? 'stream-speaking' : 'stream-stopped-speaking', { participantId: id });
+    });
+    this.detectors.set(stream, detector);
+  }
+
+  /** @internal */
+  stopSpeakerDetection(stream: Stream): void {
+    const detector = this.detectors.get(stream);
+    if (!detector) return;
+    this.detectors.delete(stream);
+    detector.stop();
+  }
+
+  /** @internal A server notification, from the connection. */
+  handleNotification(method: string, params: Record<string, unknown>): void {
+    if (this.state !== 'joining' && this.state !== 'joined') return;
+    switch (method) {
+      case Notification.participantJoined:
+        return this.onParticipantJoined(params as unknown as NotificationParamsMap['participantJoined']);
+      case Notification.participantPublished:
+        return this.onParticipantPublished(params as unknown as NotificationParamsMap['participantPublished']);
+      case Notification.participantUnpublished:
+        return this.onParticipantUnpublished(params as unknown as NotificationParamsMap['participantUnpublished']);
+      case Notification.participantLeft:
+        return this.onParticipantLeft(params as unknown as NotificationParamsMap['participantLeft']);
+      case Notification.participantEvicted:
+        this.emit('participant-evicted', { localParticipant: this.localParticipant });
+        return this.endSession();
+      case Notification.roomClosed:
+        this.emit('room-closed', { room: typeof params.room === 'string' ? params.room : this.name });
+        return this.endSession();
+      case Notification.sendMessage: {
+        const { room, user, message } = params as unknown as NotificationParamsMap['sendMessage'];
+        return this.emit('newMessage', { room, user, message });
+      }
+      case Notification.mediaError:
+        return this.emit('error-media', { error: String(params.error) });
+      case Notification.iceCandidate:
+        return this.onIceCandidate(params as unknown as NotificationParamsMap['iceCandidate']);
+      case Notification.customNotification:
+        return this.emit('custom-message-received', { params });
+    }
+  }
+
+  /** @internal The WebSocket closed without the application asking for it. */
+  handleConnectionLost(): void {
+    if (this.state !== 'joined') return;
+    this.emit('lost-connection', { room: this.name });
+    this.endSession();
+  }
+
+  private async join(): Promise<void> {
+    if (this.state === 'joining' || this.state === 'joined' || this.state === 'left') {
+      throw this.reportError(
+        new RoomError(RoomErrorCode.ROOM_GENERIC, `Cannot join room '${this.name}': the room is ${this.state === 'left' ? 'left' : 'already joined or joining'}`),
+        'join',
+      );
+    }
+    this.state = 'joining';
+    this.dataChannels = Object.values(this.localParticipant.getStreams()).some((s) => s.isDataChannelEnabled());
+    let result: JoinRoomResult;
+    try {
+      result = await this.request<JoinRoomResult>('joinRoom', {
+        user: this.user,
+        room: this.name,
+        ...(this.dataChannels ? { dataChannels: true } : {}),
+      });
+    } catch (error) {
+      if (this.state === 'joining') this.state = 'idle';
+      throw this.reportError(error, `Joining room '${this.name}' failed`);
+    }
+    if (this.state !== 'joining') return;
+    this.state = 'joined';
+    const participants: Participant[] = [];
+    const streams: Stream[] = [];
+    for (const peer of Array.isArray(result?.value) ? result.value : []) {
+      if (typeof peer?.id !== 'string' || peer.id === this.user) continue;
+      const participant = this.participantFor(peer.id);
+      participants.push(participant);
+      for (const info of peer.streams ?? []) streams.push(this.remoteStream(participant, info));
+    }
+    this.speakerTimer = setInterval(() => {
+      const last = this.speaking[this.speaking.length - 1];
+      if (last !== undefined) this.emit('update-main-speaker', { participantId: last });
+    }, this.updateSpeakerInterval);
+    if (this.subscribeToStreams) for (const stream of streams) stream.subscribe();
+    this.emit('room-connected', { participants, streams });
+  }
+
+  private async doLeave(forced: boolean): Promise<void> {
+    if (this.state === 'left') return;
+    const joined = this.state === 'joined' || this.state === 'joining';
+    this.state = 'left';
+    this.stopSpeakers();
+    for (const participant of this.participants.values()) participant.dispose();
+    for (const participant of [...this.participants.values()]) if (!participant.isLocal()) this.dropParticipant(participant);
+    try {
+      if (joined && !forced) await this.request('leaveRoom', {});
+    } catch (error) {
+      throw this.reportError(error, `Leaving room '${this.name}' failed`);
+    } finally {
+      this.kurento.closeConnection();
+    }
+  }
+
+  /** The server no longer has us in the room (closed, evicted, connection lost): release everything but the capture. */
+  private endSession(): void {
+    this.state = 'closed';
+    this.stopSpeakers();
+    for (const participant of [...this.participants.values()]) {
+      if (participant.isLocal()) {
+        for (const stream of Object.values(participant.getStreams())) stream.disconnect();
+      } else {
+        participant.dispose();
+        this.dropParticipant(participant);
+      }
+    }
+  }
+
+  private stopSpeakers(): void {
+    if (this.speakerTimer !== undefined) clearInterval(this.speakerTimer);
+    this.speakerTimer = undefined;
+    for (const stream of [...this.detectors.keys()]) this.stopSpeakerDetection(stream);
+    this.speaking = [];
+    this.audioContext?.close().catch(() => undefined);
+    this.audioContext = undefined;
+  }
+
+  private participantFor(id: string): Participant {
+    let participant = this.participants.get(id);
+    if (!participant) {
+      participant = new Participant(this, false, id);
+      this.participants.set(id, participant);
+    }
+    return participant;
+  }
+
+  private dropParticipant(participant: Participant): void {
+    for (const id of Object.keys(participant.getStreams())) participant.removeStream(id);
+    this.participants.delete(participant.getID());
+  }
+
+  /** A remote stream for a published stream id; a stale one of the same id is replaced. */
+  private remoteStream(participant: Participant, info: StreamInfo): Stream {
+    const stream = new Stream(this, { participant, id: typeof info?.id === 'string' ? info.id : DEFAULT_STREAM_ID }, false);
+    participant.addStream(stream);
+    return stream;
+  }
+
+  private onParticipantJoined({ id }: { id: string }): void {
+    if (typeof id !== 'string' || id === this.user) return;
+    this.emit('participant-joined', { participant: this.participantFor(id) });
+  }
+
+  private onParticipantPublished({ id, streams }: NotificationParamsMap['participantPublished']): void {
+    if (typeof id !== 'string' || id === this.user) return;
+    const participant = this.participantFor(id);
+    const added = (Array.isArray(streams) ? streams : [{ id: DEFAULT_STREAM_ID }]).map((info) => this.remoteStream(participant, info));
+    this.emit('participant-published', { participant });
+    for (const stream of added) {
+      this.emit('stream-added', { stream });
+      if (this.subscribeToStreams) stream.subscribe();
+    }
+  }
+
+  private onParticipantUnpublished({ name, streamId }: NotificationParamsMap['participantUnpublished']): void {
+    const participant = this.participants.get(name);
+    if (!participant || participant.isLocal()) return;
+    const stream = participant.removeStream(typeof streamId === 'string' ? streamId : DEFAULT_STREAM_ID);
+    if (!stream) return;
+    this.emit('participant-unpublished', { participant, stream });
+    this.emit('stream-removed', { stream });
+    stream.dispose();
+  }
+
+  private onParticipantLeft({ name }: NotificationParamsMap['participantLeft']): void {
+    const participant = this.participants.get(name);
+    if (!participant || participant.isLocal()) return;
+    const streams = Object.values(participant.getStreams());
+    this.dropParticipant(participant);
+    this.emit('participant-left', { participant });
+    for (const stream of streams) this.emit('stream-removed', { stream });
+    for (const stream of streams) stream.dispose();
+  }
+
+  /** Routes by `endpointName`: a user name means that user's `webcam`, otherwise a global stream id. */
+  private onIceCandidate({ endpointName, candidate, sdpMid, sdpMLineIndex }: NotificationParamsMap['iceCandidate']): void {
+    const owner = this.participants.get(endpointName);
+    const stream = owner ? owner.getStream(DEFAULT_STREAM_ID) : this.streams.get(endpointName);
+    if (!stream) return;
+    stream.addRemoteCandidate({ candidate, sdpMid, sdpMLineIndex }).catch((error) => {
+      this.reportError(error, `Adding an ICE candidate of '${endpointName}' failed`);
+    });
+  }
+}

@@ -1,0 +1,385 @@
+import { DEFAULT_STREAM_ID, globalStreamId, type SdpAnswerResult } from '@kurento-room/protocol';
+import { Emitter } from './Emitter.js';
+import type { StreamEventMap, StreamData } from './events.js';
+import type { Participant } from './Participant.js';
+import { Peer } from './Peer.js';
+import type { Room } from './Room.js';
+import { createThumbnail, createVideo, show } from './dom.js';
+import { handled } from './util.js';
+
+export interface StreamOptions {
+  /** Owner; `kurento.Stream(room, ...)` sets the room's local participant. */
+  participant?: Participant;
+  /** Stream id, `webcam` by default (`screen` for a second stream). */
+  id?: string;
+  /** Microphone: true, false or MediaTrackConstraints (default true). */
+  audio?: boolean | MediaTrackConstraints;
+  /** Camera: true, false or MediaTrackConstraints (default true). */
+  video?: boolean | MediaTrackConstraints;
+  /** Open a data channel with the media (local: publish it; joins the room with `dataChannels`). */
+  data?: boolean;
+  /** Remote streams: receive video / audio (default true). */
+  recvVideo?: boolean;
+  recvAudio?: boolean;
+  /** A MediaStream to publish instead of asking `getUserMedia` in `init()` (e.g. a screen capture). */
+  mediaStream?: MediaStream;
+}
+
+/** The kurento-utils WebRtcPeer properties the original demo used, on top of the peer connection. */
+export interface WebRtcPeerView {
+  readonly peerConnection: RTCPeerConnection;
+  audioEnabled: boolean;
+  videoEnabled: boolean;
+  getLocalStream(): MediaStream | undefined;
+  getRemoteStream(): MediaStream | undefined;
+}
+
+/**
+ * A media stream of a participant: the local camera/microphone (init, publish, unpublish) or a
+ * remote participant's stream (subscribe). Emits `access-accepted`, `access-denied` and `data`.
+ */
+export class Stream extends Emitter<StreamEventMap> {
+  readonly room: Room;
+  private readonly local: boolean;
+  private readonly id: string;
+  private readonly participant: Participant;
+  private readonly options: StreamOptions;
+  private localMedia?: MediaStream;
+  private peer?: Peer;
+  private negotiation?: Promise<void>;
+  private channel?: RTCDataChannel;
+  private live = false;
+  private loopback = false;
+  private audioOn = true;
+  private videoOn = true;
+  private videos: HTMLVideoElement[] = [];
+  private elements: HTMLElement[] = [];
+
+  constructor(room: Room, options: StreamOptions = {}, local = true) {
+    super();
+    this.room = room;
+    this.local = local;
+    this.options = options;
+    this.id = options.id ?? DEFAULT_STREAM_ID;
+    this.participant = options.participant ?? room.getLocalParticipant();
+    this.localMedia = options.mediaStream;
+  }
+
+  getID(): string {
+    return this.id;
+  }
+
+  /** `<user>_<streamId>`, e.g. `alice_webcam`: the `sender` of subscriptions and speaker events. */
+  getGlobalID(): string {
+    return globalStreamId(this.participant.getID(), this.id);
+  }
+
+  getParticipant(): Participant {
+    return this.participant;
+  }
+
+  isLocal(): boolean {
+    return this.local;
+  }
+
+  /** The protocol's `endpointName` for this stream's connection: the user name for `webcam`, else the global id. */
+  getEndpointName(): string {
+    return this.id === DEFAULT_STREAM_ID ? this.participant.getID() : this.getGlobalID();
+  }
+
+  /**
+   * The media to display: the local capture, or the received stream (for a local stream
+   * published with loopback, the looped-back media once it arrives, as in the original).
+   */
+  getMediaStream(): MediaStream | undefined {
+    if (this.local) return (this.loopback && this.peer?.remoteStream) || this.localMedia;
+    return this.peer?.remoteStream;
+  }
+
+  /** Original name of `getMediaStream()`. */
+  getWrStream(): MediaStream | undefined {
+    return this.getMediaStream();
+  }
+
+  /** The captured media of a local stream. */
+  getLocalMediaStream(): MediaStream | undefined {
+    return this.localMedia;
+  }
+
+  getRTCPeerConnection(): RTCPeerConnection | undefined {
+    return this.peer?.pc;
+  }
+
+  /** The original returned a kurento-utils WebRtcPeer; this gives the parts applications used. */
+  getWebRtcPeer(): WebRtcPeerView | undefined {
+    const peer = this.peer;
+    if (!peer) return undefined;
+    const stream = this;
+    return {
+      peerConnection: peer.pc,
+      get audioEnabled() {
+        return stream.isAudioEnabled();
+      },
+      set audioEnabled(on: boolean) {
+        stream.setAudioEnabled(on);
+      },
+      get videoEnabled() {
+        return stream.isVideoEnabled();
+      },
+      set videoEnabled(on: boolean) {
+        stream.setVideoEnabled(on);
+      },
+      getLocalStream: () => this.localMedia,
+      getRemoteStream: () => peer.remoteStream,
+    };
+  }
+
+  getRecvVideo(): boolean {
+    return this.options.recvVideo ?? true;
+  }
+
+  getRecvAudio(): boolean {
+    return this.options.recvAudio ?? true;
+  }
+
+  /** True once published (local) or subscribed (remote), with the answer applied. */
+  isConnected(): boolean {
+    return this.live;
+  }
+
+  isDataChannelEnabled(): boolean {
+    return this.local ? !!this.options.data : this.room.dataChannels;
+  }
+
+  isDataChannelOpened(): boolean {
+    return this.channel?.readyState === 'open';
+  }
+
+  /** Publish with loopback: the server sends the published media back (shown by `playOnlyVideo`). */
+  subscribeToMyRemote(): void {
+    this.loopback = true;
+  }
+
+  /** Whether loopback was asked for with `subscribeToMyRemote()`. */
+  displayMyRemote(): boolean {
+    return this.loopback;
+  }
+
+  setAudioEnabled(enabled: boolean): void {
+    this.audioOn = enabled;
+    this.applyTrackState();
+  }
+
+  setVideoEnabled(enabled: boolean): void {
+    this.videoOn = enabled;
+    this.applyTrackState();
+  }
+
+  isAudioEnabled(): boolean {
+    return this.audioOn;
+  }
+
+  isVideoEnabled(): boolean {
+    return this.videoOn;
+  }
+
+  /**
+   * Local: asks for camera and microphone with the `audio` / `video` constraints and emits
+   * `access-accepted` or `access-denied`. Resolves to whether access was granted.
+   */
+  async init(): Promise<boolean> {
+    if (!this.local) throw new Error(`Stream '${this.getGlobalID()}' is remote: only local streams can be initialised`);
+    this.participant.addStream(this);
+    try {
+      if (!this.localMedia) {
+        const audio = this.options.audio ?? true;
+        const video = this.options.video ?? true;
+        if (audio || video) {
+          const getUserMedia = this.room.env.getUserMedia;
+          if (!getUserMedia) throw new Error('getUserMedia is not available: pass it in the KurentoRoom options');
+          this.localMedia = await getUserMedia({ audio, video });
+        }
+      }
+      this.applyTrackState();
+      for (const video of this.videos) video.srcObject = this.getMediaStream() ?? null;
+      this.emit('access-accepted', { stream: this });
+      return true;
+    } catch (error) {
+      this.emit('access-denied', { stream: this, error });
+      return false;
+    }
+  }
+
+  /**
+   * Local: publishes the stream (`publishVideo`, sendonly, or sendrecv with loopback). Emits
+   * `stream-published` once the answer is applied; failures are emitted as `error-room` and
+   * reject the returned promise.
+   */
+  publish(): Promise<void> {
+    if (!this.local) return handled(Promise.reject(new Error(`Stream '${this.getGlobalID()}' is remote: subscribe to it instead`)));
+    return this.startNegotiation(true);
+  }
+
+  /** Local: stops publishing (`unpublishVideo`) and closes the connection; the capture stays for a later publish. */
+  unpublish(): Promise<void> {
+    if (!this.local) return handled(Promise.reject(new Error(`Stream '${this.getGlobalID()}' is remote: unsubscribe from it instead`)));
+    if (!this.peer) return Promise.resolve();
+    this.disconnect();
+    const params: Record<string, unknown> = this.id === DEFAULT_STREAM_ID ? {} : { streamId: this.id };
+    return handled(this.room.request('unpublishVideo', params).then(() => undefined));
+  }
+
+  /** Remote: subscribes (`receiveVideoFrom`, recvonly). Emits `stream-subscribed` once the answer is applied. */
+  subscribe(): Promise<void> {
+    if (this.local) return handled(Promise.reject(new Error(`Stream '${this.getGlobalID()}' is local: publish it instead`)));
+    return this.startNegotiation(false);
+  }
+
+  /** Remote: ends the subscription (`unsubscribeFromVideo`); `subscribe()` may be called again. */
+  unsubscribe(): Promise<void> {
+    if (this.local) return handled(Promise.reject(new Error(`Stream '${this.getGlobalID()}' is local: unpublish it instead`)));
+    if (!this.peer) return Promise.resolve();
+    this.disconnect();
+    return handled(this.room.request('unsubscribeFromVideo', { sender: this.getGlobalID() }).then(() => undefined));
+  }
+
+  /** Sends a message on the stream's data channel; throws when it is not open. */
+  sendData(data: string | ArrayBuffer | Blob | ArrayBufferView): void {
+    const channel = this.channel;
+    if (!channel || channel.readyState !== 'open') {
+      throw new Error(`The data channel of stream '${this.getGlobalID()}' is not open`);
+    }
+    channel.send(data as any);
+  }
+
+  /** Appends a `<video id="native-video-<globalId>">` to `parent` and shows `#thumbnailId`. */
+  playOnlyVideo(parent: HTMLElement | string, thumbnailId?: string): HTMLVideoElement {
+    const doc = this.document();
+    const video = createVideo(doc, this, parent);
+    this.videos.push(video);
+    this.elements.push(video);
+    show(doc, thumbnailId);
+    return video;
+  }
+
+  /** Builds the original's thumbnail (container, name tag, spinner) in `#thumbnailId` and plays into it. */
+  playThumbnail(thumbnailId: string): HTMLVideoElement {
+    const doc = this.document();
+    const { container, spinner } = createThumbnail(doc, this, thumbnailId);
+    this.elements.push(container, spinner);
+    const video = this.playOnlyVideo(container, thumbnailId);
+    const hide = () => spinner.remove();
+    video.addEventListener('playing', hide, { once: true });
+    if (this.getMediaStream()) hide();
+    return video;
+  }
+
+  /** Applies a remote ICE candidate to this stream's connection (held until the answer is applied). */
+  addRemoteCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+    return this.peer ? this.peer.addRemoteCandidate(candidate) : Promise.resolve();
+  }
+
+  /** Closes the connection without telling the server (it already knows, or is gone). */
+  disconnect(): void {
+    this.room.stopSpeakerDetection(this);
+    this.peer?.close();
+    this.peer = undefined;
+    this.negotiation = undefined;
+    this.channel = undefined;
+    this.live = false;
+  }
+
+  /** Closes everything: connection, local capture tracks, elements created by the DOM helpers. */
+  dispose(): void {
+    this.disconnect();
+    if (this.local) for (const track of this.localMedia?.getTracks() ?? []) track.stop();
+    for (const element of this.elements) element.remove();
+    this.elements = [];
+    this.videos = [];
+  }
+
+  private document(): Document {
+    const doc = this.room.env.document;
+    if (!doc) throw new Error('No document: pass one in the KurentoRoom options to use the DOM helpers');
+    return doc;
+  }
+
+  private applyTrackState(): void {
+    for (const track of this.localMedia?.getAudioTracks() ?? []) track.enabled = this.audioOn;
+    for (const track of this.localMedia?.getVideoTracks() ?? []) track.enabled = this.videoOn;
+  }
+
+  /** One negotiation at a time: a second publish()/subscribe() gets the first one's promise. */
+  private startNegotiation(publishing: boolean): Promise<void> {
+    if (this.negotiation) return this.negotiation;
+    const negotiation = handled(this.negotiate(publishing));
+    this.negotiation = negotiation;
+    negotiation.catch(() => {
+      if (this.negotiation === negotiation) this.negotiation = undefined;
+    });
+    return negotiation;
+  }
+
+  private async negotiate(publishing: boolean): Promise<void> {
+    const room = this.room;
+    const what = publishing ? 'Publishing' : 'Subscribing to';
+    let peer: Peer | undefined;
+    try {
+      room.assertJoined(`${what} '${this.getGlobalID()}'`);
+      if (publishing) this.participant.addStream(this);
+      const RTCPeerConnection = room.env.RTCPeerConnection;
+      if (!RTCPeerConnection) throw new Error('RTCPeerConnection is not available: pass it in the KurentoRoom options');
+      const wantsData = this.isDataChannelEnabled();
+      peer = this.peer = new Peer({
+        RTCPeerConnection,
+        configuration: room.env.rtcConfiguration,
+        direction: publishing ? (this.loopback ? 'sendrecv' : 'sendonly') : 'recvonly',
+        send: publishing ? this.localMedia : undefined,
+        receive: publishing ? undefined : { audio: this.getRecvAudio(), video: this.getRecvVideo() },
+        dataChannel: wantsData ? this.getGlobalID() : undefined,
+        onIceCandidate: (candidate) => this.sendCandidate(peer!, candidate),
+        onRemoteStream: (media) => {
+          for (const video of this.videos) video.srcObject = media;
+        },
+        onDataChannel: (channel) => this.attachChannel(channel),
+      });
+      const sdpOffer = await peer.createOffer();
+      const result: SdpAnswerResult = publishing
+        ? await room.request('publishVideo', {
+            sdpOffer,
+            doLoopback: this.loopback,
+            ...(this.id === DEFAULT_STREAM_ID ? {} : { streamId: this.id }),
+          })
+        : await room.request('receiveVideoFrom', { sender: this.getGlobalID(), sdpOffer });
+      if (peer.isClosed) return;
+      await peer.applyAnswer(result.sdpAnswer);
+      if (peer.isClosed) return;
+      this.live = true;
+      if (publishing) room.emit('stream-published', { stream: this });
+      if (!publishing || this.loopback) {
+        room.emit('stream-subscribed', { stream: this });
+        room.startSpeakerDetection(this);
+      }
+    } catch (error) {
+      if (peer && this.peer === peer) this.disconnect();
+      throw room.reportError(error, `${what} '${this.getGlobalID()}' failed`);
+    }
+  }
+
+  private sendCandidate(peer: Peer, candidate: RTCIceCandidate): void {
+    const params = {
+      endpointName: this.getEndpointName(),
+      candidate: candidate.candidate,
+      sdpMid: candidate.sdpMid ?? '',
+      sdpMLineIndex: candidate.sdpMLineIndex ?? 0,
+    };
+    this.room.request('onIceCandidate', params).catch((error) => {
+      if (!peer.isClosed) this.room.reportError(error, `Sending an ICE candidate of '${this.getGlobalID()}' failed`);
+    });
+  }
+
+  private attachChannel(channel: RTCDataChannel): void {
+    this.channel = channel;
+    channel.onmessage = (event: MessageEvent<StreamData>) => this.emit('data', { stream: this, data: event.data });
+  }
+}

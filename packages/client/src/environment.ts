@@ -1,0 +1,59 @@
+/** The part of the WebSocket API the client uses (the browser's, or `ws` in Node). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: 'open' | 'close' | 'error' | 'message', listener: (event: any) => void): void;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type RTCPeerConnectionConstructor = new (configuration?: RTCConfiguration) => RTCPeerConnection;
+export type GetUserMedia = (constraints: MediaStreamConstraints) => Promise<MediaStream>;
+export type AudioContextConstructor = new () => AudioContext;
+
+/**
+ * Implementations the library uses, injectable for Node (e.g. `ws` and `@roamhq/wrtc`) or tests.
+ * Anything not given is taken from the global scope when it is used.
+ */
+export interface KurentoRoomOptions {
+  WebSocket?: WebSocketConstructor;
+  RTCPeerConnection?: RTCPeerConnectionConstructor;
+  /** Defaults to `navigator.mediaDevices.getUserMedia`. */
+  getUserMedia?: GetUserMedia;
+  /** For speaker detection; without one (e.g. in Node) speaker events are not produced. */
+  AudioContext?: AudioContextConstructor;
+  /** For the DOM helpers `playOnlyVideo` / `playThumbnail`. */
+  document?: Document;
+  /** Passed to every RTCPeerConnection (ICE servers, ...). */
+  rtcConfiguration?: RTCConfiguration;
+  /** Timeout of every request, and of opening the WebSocket, in ms (default 15000). */
+  requestTimeout?: number;
+  /** Keep-alive ping period in ms, announced to the server in the first ping (default 3000; 0 disables). */
+  pingInterval?: number;
+}
+
+/** The options with every default resolved. */
+export interface Environment {
+  WebSocket?: WebSocketConstructor;
+  RTCPeerConnection?: RTCPeerConnectionConstructor;
+  getUserMedia?: GetUserMedia;
+  AudioContext?: AudioContextConstructor;
+  document?: Document;
+  rtcConfiguration?: RTCConfiguration;
+  requestTimeout: number;
+  pingInterval: number;
+}
+
+export function resolveEnvironment(options: KurentoRoomOptions = {}): Environment {
+  const g = globalThis as any;
+  const media = g.navigator?.mediaDevices;
+  return {
+    WebSocket: options.WebSocket ?? g.WebSocket,
+    RTCPeerConnection: options.RTCPeerConnection ?? g.RTCPeerConnection,
+    getUserMedia: options.getUserMedia ?? (media?.getUserMedia ? (c: MediaStreamConstraints) => media.getUserMedia(c) : undefined),
+    AudioContext: options.AudioContext ?? g.AudioContext,
+    document: options.document ?? g.document,
+    rtcConfiguration: options.rtcConfiguration,
+    requestTimeout: options.requestTimeout ?? 15000,
+    pingInterval: options.pingInterval ?? 3000,
+  };
+}

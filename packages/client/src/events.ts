@@ -1,0 +1,54 @@
+import type { RoomError } from '@kurento-room/protocol';
+import type { Participant } from './Participant.js';
+import type { Stream } from './Stream.js';
+
+/** Events of a `Room`, with the payload each listener receives. */
+export interface RoomEventMap {
+  /** `joinRoom` succeeded: the remote participants already in the room and their streams. */
+  'room-connected': { participants: Participant[]; streams: Stream[] };
+  /** A request of this room failed (join, publish, subscribe, unpublish, message, ...). */
+  'error-room': { error: RoomError };
+  /** The server closed the room; the local participant is no longer in it. */
+  'room-closed': { room: string };
+  'participant-joined': { participant: Participant };
+  'participant-left': { participant: Participant };
+  /** The server evicted the local participant. */
+  'participant-evicted': { localParticipant: Participant };
+  'participant-published': { participant: Participant };
+  /** A remote participant stopped publishing `stream`; it is still in the room. */
+  'participant-unpublished': { participant: Participant; stream: Stream };
+  /** The local stream is published: the server's answer has been applied. */
+  'stream-published': { stream: Stream };
+  /** A remote stream (or the local loopback) is received: the answer has been applied. */
+  'stream-subscribed': { stream: Stream };
+  /** A remote participant published a new stream. */
+  'stream-added': { stream: Stream };
+  /** A remote stream went away (unpublished, or its participant left). */
+  'stream-removed': { stream: Stream };
+  /** A `mediaError` notification of the server. */
+  'error-media': { error: string };
+  /** A chat message of the room, including the echo of one's own. */
+  newMessage: { room: string; user: string; message: string };
+  /** `participantId` is the stream's global id, `<user>_<streamId>`, as in the original. */
+  'stream-speaking': { participantId: string };
+  'stream-stopped-speaking': { participantId: string };
+  /** Every `updateSpeakerInterval` ms while someone speaks: the most recent speaker. */
+  'update-main-speaker': { participantId: string };
+  /** A `custonNotification` of the server. */
+  'custom-message-received': { params: Record<string, unknown> };
+  /** The connection to the server was lost while in the room. */
+  'lost-connection': { room: string };
+}
+
+/** Data received on a stream's data channel. */
+export type StreamData = string | ArrayBuffer | Blob | ArrayBufferView;
+
+/** Events of a `Stream`. */
+export interface StreamEventMap {
+  /** `init()` obtained the camera and microphone. */
+  'access-accepted': { stream: Stream };
+  /** `init()` was refused (or no device matched the constraints). */
+  'access-denied': { stream: Stream; error: unknown };
+  /** A message arrived on the stream's data channel. */
+  data: { stream: Stream; data: StreamData };
+}

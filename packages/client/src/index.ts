@@ -1,0 +1,16 @@
+export { KurentoRoom, KurentoRoomClient, type KurentoRoomFactory, type ConnectCallback, type RequestCallback } from './KurentoRoom.js';
+export { Room, type RoomOptions } from './Room.js';
+export { Participant } from './Participant.js';
+export { Stream, type StreamOptions, type WebRtcPeerView } from './Stream.js';
+export { Emitter, type Listener } from './Emitter.js';
+export type { RoomEventMap, StreamEventMap, StreamData } from './events.js';
+export type {
+  KurentoRoomOptions,
+  WebSocketLike,
+  WebSocketConstructor,
+  RTCPeerConnectionConstructor,
+  GetUserMedia,
+  AudioContextConstructor,
+} from './environment.js';
+export { SpeakerDetector } from './SpeakerDetector.js';
+export { RoomError } from '@kurento-room/protocol';
