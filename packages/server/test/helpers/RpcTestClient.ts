@@ -67,7 +67,10 @@ export class RpcTestClient {
           resolve(r);
         });
       this.ws.send(text);
-      if (id === undefined) clearTimeout(timer);
+      if (id === undefined) {
+        clearTimeout(timer);
+        resolve({ id: null });
+      }
     });
   }
 

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { eventually, FAKE_OFFER, RpcTestClient } from '../helpers/RpcTestClient.js';
+import { startTestServer, type TestServer } from '../helpers/testServer.js';
+
+let t: TestServer | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+describe('socket loss, grace period and resumption', () => {
+  it('a dropped socket gives participantLeft after the grace period; the name is taken until then', async () => {
+    t = await startTestServer({ reconnectionGraceMs: 300 });
+    const alice = await t.join('alice', 'r1');
+    const bob = await t.join('bob', 'r1');
+    await bob.request('publishVideo', { sdpOffer: FAKE_OFFER, doLoopback: false });
+    const droppedAt = Date.now();
+    bob.terminate();
+    const again = await t.connect();
+    const early = await again.request('joinRoom', { user: 'bob', room: 'r1' });
+    assert.equal(early.error?.code, 104, 'the ghost holds the name during the grace period');
+    const left = await alice.waitForNotification('participantLeft', () => true, 3000);
+    assert.deepEqual(left.params, { name: 'bob' });
+    assert.ok(Date.now() - droppedAt >= 250, 'not before the grace period');
+    const late = await again.request('joinRoom', { user: 'bob', room: 'r1' });
+    assert.ok(late.result, 'the name is free afterwards');
+    await eventually(async () => (await t!.server.stats()).media.peerConnections === 0, 2000, 'publisher released');
+  });
+
+  it('connect {sessionId} on a new socket resumes the session within the grace period', async () => {
+    t = await startTestServer({ reconnectionGraceMs: 2000 });
+    const alice = await t.join('alice', 'r1');
+    const bob = await t.connect();
+    const joined = await bob.request('joinRoom', { user: 'bob', room: 'r1' });
+    const sessionId = joined.result!.sessionId as string;
+    bob.terminate();
+    await new Promise((r) => setTimeout(r, 50));
+    const resumed = await t.connect();
+    const r = await resumed.request('connect', { sessionId });
+    assert.equal(r.result?.value, 'reconnection successful');
+    assert.equal(r.result?.sessionId, sessionId);
+    await alice.request('sendMessage', { message: 'welcome back', userMessage: 'alice', roomMessage: 'r1' });
+    await resumed.waitForNotification('sendMessage', (p) => p.message === 'welcome back');
+    const own = await resumed.request('sendMessage', { message: 'thanks', userMessage: 'bob', roomMessage: 'r1' });
+    assert.equal(own.result?.sessionId, sessionId);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(alice.count('participantLeft'), 0);
+    const unknown = await (await t.connect()).request('connect', { sessionId: 'nope' });
+    assert.equal(unknown.error?.code, 40007);
+  });
+
+  it('the ping watchdog closes a socket that stops pinging, then the grace period evicts', async () => {
+    t = await startTestServer({ reconnectionGraceMs: 100 });
+    const alice = await t.join('alice', 'r1');
+    const bob = await t.join('bob', 'r1');
+    await bob.request('ping', { interval: 100 });
+    const closed = await bob.closed;
+    assert.ok(closed.code !== 1000 || closed.reason !== 'left the room');
+    await alice.waitForNotification('participantLeft', (p) => p.name === 'bob', 3000);
+    // a client that keeps pinging stays
+    await alice.request('ping', { interval: 100 });
+    const keepAlive = setInterval(() => void alice.request('ping').catch(() => undefined), 80);
+    await new Promise((r) => setTimeout(r, 500));
+    clearInterval(keepAlive);
+    assert.equal(alice.ws.readyState, alice.ws.OPEN);
+  });
+});
+
+describe('REST', () => {
+  it('/getAllRooms and /close as in the original', async () => {
+    t = await startTestServer();
+    const alice = await t.join('alice', 'r1');
+    const bob = await t.join('bob', 'r1');
+    await t.join('carol', 'r2');
+    assert.deepEqual((await (await t.http('/getAllRooms')).json()).sort(), ['r1', 'r2']);
+    const missing = await t.http('/close?room=nope');
+    assert.equal(missing.status, 404);
+    const closed = await t.http('/close?room=r1');
+    assert.equal(closed.status, 200);
+    for (const c of [alice, bob]) assert.deepEqual((await c.waitForNotification('roomClosed')).params, { room: 'r1' });
+    assert.deepEqual(await (await t.http('/getAllRooms')).json(), ['r2']);
+    assert.equal(alice.count('participantLeft'), 0);
+    const rejoin = await alice.request('joinRoom', { user: 'alice', room: 'r1' });
+    assert.deepEqual(rejoin.result?.value, [], 'the room can be created again');
+    assert.equal(await (await t.http('/getUpdateSpeakerInterval')).json(), 1800);
+    assert.equal(await (await t.http('/getThresholdSpeaker')).json(), -50);
+  });
+
+  it('admin API lists, closes and evicts, behind the secret', async () => {
+    t = await startTestServer({ adminSecret: 's3cret' });
+    const auth = { authorization: 'Bearer s3cret' };
+    const alice = await t.join('alice', 'r1');
+    const bob = await t.join('bob', 'r1');
+    const carol = await t.join('carol', 'r1');
+    await alice.request('publishVideo', { sdpOffer: FAKE_OFFER, doLoopback: false });
+    assert.equal((await t.http('/api/rooms')).status, 401);
+    assert.equal((await t.http('/api/rooms', { headers: { authorization: 'Bearer wrong' } })).status, 401);
+    assert.equal((await t.http('/close?room=r1')).status, 401);
+    const list = await (await t.http('/api/rooms', { headers: auth })).json();
+    assert.deepEqual(list.map((r: { name: string; participants: number }) => [r.name, r.participants]), [['r1', 3]]);
+    const room = await (await t.http('/api/rooms/r1', { headers: auth })).json();
+    const a = room.participants.find((p: { name: string }) => p.name === 'alice');
+    assert.deepEqual(a.streams.map((s: { id: string }) => s.id), ['webcam']);
+    assert.equal((await t.http('/api/rooms/none', { headers: auth })).status, 404);
+
+    const evict = await t.http('/api/rooms/r1/participants/bob', { method: 'DELETE', headers: auth });
+    assert.equal(evict.status, 204);
+    await bob.waitForNotification('participantEvicted');
+    for (const c of [alice, carol]) assert.deepEqual((await c.waitForNotification('participantLeft')).params, { name: 'bob' });
+    assert.equal((await t.http('/api/rooms/r1/participants/bob', { method: 'DELETE', headers: auth })).status, 404);
+
+    const close = await t.http('/api/rooms/r1', { method: 'DELETE', headers: auth });
+    assert.equal(close.status, 204);
+    for (const c of [alice, carol]) await c.waitForNotification('roomClosed');
+    assert.equal(bob.count('roomClosed'), 0, 'the evicted user is no longer in the room');
+    const stats = await (await t.http('/api/stats', { headers: auth })).json();
+    assert.equal(stats.rooms, 0);
+    assert.equal(stats.participants, 0);
+    await eventually(async () => (await t!.server.stats()).media.peerConnections === 0, 2000, 'media released');
+  });
+
+  it('unknown paths give 404 and the websocket only lives at /room', async () => {
+    t = await startTestServer();
+    assert.equal((await t.http('/nothing')).status, 404);
+    await assert.rejects(RpcTestClient.connect(t.server.wsUrl.replace('/room', '/other')));
+  });
+});
+
+describe('shutdown', () => {
+  it('close() sends roomClosed, closes every socket and releases media', async () => {
+    t = await startTestServer();
+    const alice = await t.join('alice', 'r1');
+    await alice.request('publishVideo', { sdpOffer: FAKE_OFFER, doLoopback: false });
+    await t.server.close();
+    await alice.waitForNotification('roomClosed');
+    await alice.closed;
+    assert.equal(t.engine.endpoints.size, 0);
+  });
+});
