@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { parseConfig } from '../../src/config.js';
+
+const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; listening: Promise<{ url: string; rpc: string }>; exit: Promise<number | null>; stderr: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', cli, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let err = '';
+  const listening = new Promise<{ url: string; rpc: string }>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      for (const line of err.split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const entry = JSON.parse(line) as { msg: string; url: string; rpc: string };
+        if (entry.msg === 'listening') resolve(entry);
+      }
+    });
+    child.on('exit', () => reject(new Error(`exited before listening: ${err}`)));
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, listening, exit, stderr: () => err };
+}
+
+function ping(url: string, options: WebSocket.ClientOptions = {}): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options);
+    ws.on('error', reject);
+    ws.on('open', () => ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { interval: 3000 } })));
+    ws.on('message', (data) => {
+      resolve(JSON.parse(data.toString()));
+      ws.close();
+    });
+  });
+}
+
+describe('command line', () => {
+  it('--help lists every option', () => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=source', cli, '--help']).toString();
+    for (const flag of ['--port', '--host', '--tls-cert', '--tls-key', '--admin-secret', '--log-level', '--grace-ms', '--ice-ports', '--help']) {
+      assert.ok(out.includes(flag), flag);
+    }
+  });
+
+  it('reads flags before environment variables and rejects bad values', () => {
+    const parsed = parseConfig(['--port', '9000'], { PORT: '7000', ADMIN_SECRET: 'x', LOG_LEVEL: 'warn' });
+    assert.equal(parsed.help, false);
+    if (!parsed.help) {
+      assert.equal(parsed.options.port, 9000);
+      assert.equal(parsed.options.adminSecret, 'x');
+      assert.equal(parsed.options.logLevel, 'warn');
+    }
+    const env = parseConfig([], { PORT: '7000' });
+    assert.equal(!env.help && env.options.port, 7000);
+    assert.throws(() => parseConfig(['--port', 'abc'], {}), /--port must be an integer/);
+    assert.throws(() => parseConfig(['--tls-cert', 'a'], {}), /go together/);
+    assert.throws(() => parseConfig(['--bogus'], {}), /bogus/);
+  });
+
+  it('logs where it listens, serves /room, and exits 0 on SIGTERM', async () => {
+    const run = startCli(['--port', '0', '--host', '127.0.0.1']);
+    const { rpc } = await run.listening;
+    assert.match(rpc, /^ws:\/\/127\.0\.0\.1:\d+\/room$/);
+    const pong = (await ping(rpc)) as { result: { value: string } };
+    assert.equal(pong.result.value, 'pong');
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exit, 0);
+    assert.match(run.stderr(), /"msg":"closed"/);
+  });
+
+  it('serves WSS with --tls-cert/--tls-key and exits 0 on SIGINT', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kr-tls-'));
+    try {
+      const key = join(dir, 'key.pem');
+      const cert = join(dir, 'cert.pem');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+      const run = startCli(['--port', '0', '--host', '127.0.0.1', '--tls-cert', cert, '--tls-key', key]);
+      const { rpc, url } = await run.listening;
+      assert.match(rpc, /^wss:\/\//);
+      assert.match(url, /^https:\/\//);
+      const pong = (await ping(rpc, { rejectUnauthorized: false })) as { result: { value: string } };
+      assert.equal(pong.result.value, 'pong');
+      run.child.kill('SIGINT');
+      assert.equal(await run.exit, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
