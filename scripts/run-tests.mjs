@@ -26,6 +26,6 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const args = ['--import', 'tsx', '--conditions=source', '--test', '--test-reporter=spec', ...files];
+const args = ['--import', './testing/wrtc-safe-exit.mjs', '--import', 'tsx', '--conditions=source', '--test', '--test-reporter=spec', ...files];
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

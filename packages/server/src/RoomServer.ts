@@ -54,6 +54,8 @@ export interface RoomServerStats {
 
 /** The browser build of the client library, served at `/js/`. */
 export const clientBrowserDir = fileURLToPath(new URL('../../client/dist/browser/', import.meta.url));
+/** The built demo application, which the command line serves at `/`. */
+export const demoDir = fileURLToPath(new URL('../../demo/dist/', import.meta.url));
 
 function pem(value: string): string {
   return value.includes('-----BEGIN') ? value : readFileSync(value, 'utf8');

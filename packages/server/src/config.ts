@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { isLogLevel } from './log.js';
-import type { RoomServerOptions } from './RoomServer.js';
+import { demoDir, type RoomServerOptions } from './RoomServer.js';
 
 export const USAGE = `Usage: kurento-room-server [options]
 
@@ -60,7 +60,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
     const v = values[flag];
     return typeof v === 'string' ? v : env[envName] || undefined;
   };
-  const options: RoomServerOptions = {};
+  // The embedded default configuration serves the demo application at `/`.
+  const options: RoomServerOptions = { staticMounts: [{ prefix: '/', dir: demoDir }] };
   const port = get('port', 'PORT');
   options.port = port === undefined ? 8080 : integer('port', port, 0, 65535);
   options.host = get('host', 'HOST');

@@ -1,4 +1,4 @@
-export { createRoomServer, RoomServer, type RoomServerOptions, type RoomServerStats } from './RoomServer.js';
+export { createRoomServer, RoomServer, clientBrowserDir, demoDir, type RoomServerOptions, type RoomServerStats } from './RoomServer.js';
 export type { CustomRequestContext, CustomRequestHandler } from './signalling/RoomRpcHandler.js';
 export type { MediaEngine, MediaEngineEvents, EngineStats, PublishRequest, SubscribeRequest } from './media/MediaEngine.js';
 export { MediaEngineError } from './media/MediaEngine.js';

@@ -9,10 +9,6 @@ import {
   type SubscriberPeerOptions,
 } from './wrtcPeers.js';
 
-// @roamhq/wrtc segfaults in its finalizers when Node tears the environment down after a track
-// was stopped; leaving through exit() directly skips that teardown and keeps the exit code.
-process.on('exit', (code) => (process as unknown as { reallyExit(code: number): never }).reallyExit(code));
-
 /**
  * A participant driven over the real protocol with real WebRTC peers: what a Kurento Room
  * client does, written out plainly (join, publish, subscribe, trickle ICE by endpointName).
