@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { eventually, FAKE_OFFER } from '../helpers/RpcTestClient.js';
+import { eventually, FAKE_OFFER, type RpcTestClient } from '../helpers/RpcTestClient.js';
 import { startTestServer, type TestServer } from '../helpers/testServer.js';
 
 let t: TestServer;
@@ -64,8 +64,8 @@ describe('joinRoom', () => {
 
   it('n joins give n(n-1)/2 participantJoined, and rooms are isolated', async () => {
     const n = 5;
-    const r1 = [];
-    const r2 = [];
+    const r1: RpcTestClient[] = [];
+    const r2: RpcTestClient[] = [];
     for (let i = 0; i < n; i++) {
       r1.push(await t.join(`u${i}`, 'r1'));
       r2.push(await t.join(`u${i}`, 'r2'));
