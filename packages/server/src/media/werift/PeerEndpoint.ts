@@ -1,0 +1,144 @@
+/**
+ * What publishers and subscribers share: one werift RTCPeerConnection answering one client
+ * offer, trickling its candidates out, reporting its state, and closing without leaving sockets.
+ * werift's events call subscribers synchronously from its socket handlers, so every callback
+ * registered here is wrapped: an exception must never unwind into werift's I/O path.
+ */
+import { RTCPeerConnection, type PeerConfig } from 'werift';
+import type { EndpointState, IceCandidateInit } from '../MediaEngine.js';
+import { MediaEngineError } from '../MediaEngine.js';
+import type { Counters } from './counters.js';
+import { tidyAnswer } from './answerSdp.js';
+import { errorMessage, type MediaLogFn } from './log.js';
+
+export interface EndpointContext {
+  counters: Counters;
+  log: MediaLogFn;
+  peerConfig: Partial<PeerConfig>;
+  onCandidate(endpointId: string, candidate: IceCandidateInit): void;
+  onState(endpointId: string, state: EndpointState): void;
+  onError(endpointId: string, message: string): void;
+}
+
+const STATES: Partial<Record<string, EndpointState>> = {
+  connecting: 'connecting',
+  connected: 'connected',
+  disconnected: 'disconnected',
+  failed: 'failed',
+  closed: 'closed',
+};
+
+export abstract class PeerEndpoint {
+  readonly id: string;
+  protected readonly ctx: EndpointContext;
+  protected readonly pc: RTCPeerConnection;
+  #state: EndpointState | undefined;
+  #closed = false;
+  readonly #disposers: Array<() => void> = [];
+
+  protected constructor(id: string, ctx: EndpointContext, config: Partial<PeerConfig>) {
+    this.id = id;
+    this.ctx = ctx;
+    this.pc = new RTCPeerConnection({ ...ctx.peerConfig, ...config });
+    this.listen(this.pc.onIceCandidate, (candidate) => {
+      const json = candidate?.toJSON?.() ?? candidate;
+      if (!json?.candidate) return;
+      this.ctx.onCandidate(this.id, {
+        candidate: json.candidate,
+        sdpMid: json.sdpMid ?? '0',
+        sdpMLineIndex: json.sdpMLineIndex ?? 0,
+      });
+    });
+    this.listen(this.pc.connectionStateChange, (state) => {
+      const mapped = STATES[state];
+      if (mapped && mapped !== 'closed') this.setState(mapped);
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get state(): EndpointState | undefined {
+    return this.#state;
+  }
+
+  /** Subscribes to a werift event with an exception barrier, unsubscribed on close. */
+  protected listen<T extends unknown[]>(
+    event: { subscribe(fn: (...args: T) => void): { unSubscribe: () => void } },
+    handler: (...args: T) => void,
+  ): void {
+    const { unSubscribe } = event.subscribe((...args: T) => {
+      if (this.#closed) return;
+      try {
+        handler(...args);
+      } catch (error) {
+        this.ctx.log('error', 'media endpoint handler failed', { endpointId: this.id, error: errorMessage(error) });
+      }
+    });
+    this.#disposers.push(unSubscribe);
+  }
+
+  protected onDispose(fn: () => void): void {
+    this.#disposers.push(fn);
+  }
+
+  protected setState(state: EndpointState): void {
+    if (this.#state === state || (this.#closed && state !== 'closed')) return;
+    this.#state = state;
+    this.onStateChange(state);
+    this.ctx.onState(this.id, state);
+  }
+
+  /** Hook for subclasses, called before the state is announced. */
+  protected onStateChange(_state: EndpointState): void {}
+
+  /** Applies the (already trimmed) offer and returns werift's answer. Errors become 'sdp'. */
+  protected async answer(offerSdp: string, beforeAnswer?: () => void): Promise<string> {
+    try {
+      await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+      beforeAnswer?.();
+      const answer = await this.pc.createAnswer();
+      await this.pc.setLocalDescription(answer);
+    } catch (error) {
+      if (error instanceof MediaEngineError) throw error;
+      throw new MediaEngineError('sdp', `cannot negotiate the offer: ${errorMessage(error)}`);
+    }
+    if (this.#closed) throw new MediaEngineError('closed', `endpoint ${this.id} was released during negotiation`);
+    const sdp = this.pc.localDescription?.sdp;
+    if (!sdp) throw new MediaEngineError('internal', 'werift produced no local description');
+    return tidyAnswer(sdp);
+  }
+
+  async addIceCandidate(candidate: IceCandidateInit): Promise<void> {
+    if (this.#closed) throw new MediaEngineError('unknown-endpoint', `endpoint ${this.id} is closed`);
+    try {
+      await this.pc.addIceCandidate(candidate);
+    } catch (error) {
+      throw new MediaEngineError('candidate', `candidate rejected for endpoint ${this.id}: ${errorMessage(error)}`);
+    }
+  }
+
+  /** Closes the connection and its sockets; idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const dispose of this.#disposers.splice(0)) {
+      try {
+        dispose();
+      } catch {
+        // A disposer of a half-built endpoint may find nothing to undo.
+      }
+    }
+    this.onClose();
+    this.#state = 'closed';
+    try {
+      await this.pc.close();
+    } catch (error) {
+      this.ctx.log('warn', 'closing peer connection failed', { endpointId: this.id, error: errorMessage(error) });
+    }
+  }
+
+  /** Hook for subclasses: detach from other endpoints before the connection goes. */
+  protected onClose(): void {}
+}

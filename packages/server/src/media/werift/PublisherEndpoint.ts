@@ -1,0 +1,206 @@
+/**
+ * A publisher: answers the client's sendonly (or, for loopback, sendrecv) offer, exposes its
+ * incoming tracks to subscribers, requests keyframes for them, and relays its data channel.
+ */
+import {
+  MediaStream,
+  PictureLossIndication,
+  RtcpPayloadSpecificFeedback,
+  ReceiverEstimatedMaxBitrate,
+  type RTCDataChannel,
+  type RTCRtpTransceiver,
+} from 'werift';
+import { MediaEngineError } from '../MediaEngine.js';
+import { choosePublisherCodec, planFor, weriftCodecs, weriftHeaderExtensions, type CodecChoice } from './codecs.js';
+import { streamIdFor } from './answerSdp.js';
+import { DataRelay } from './DataRelay.js';
+import { KeyFrameThrottle } from './KeyFrameThrottle.js';
+import { errorMessage } from './log.js';
+import { inspectOffer, restrictOffer, type SectionPlan } from './offerSdp.js';
+import { PeerEndpoint, type EndpointContext } from './PeerEndpoint.js';
+import { PublishedTrack } from './PublishedTrack.js';
+import { RtpForwarder, extensionIdMap } from './RtpForwarder.js';
+import type { SubscriberEndpoint } from './SubscriberEndpoint.js';
+
+export interface PublisherOptions {
+  loopback: boolean;
+  dataChannels: boolean;
+  keyFrameIntervalMs: number;
+  /** Upper bound advertised with REMB; 0 disables REMB. */
+  maxBitrate: number;
+}
+
+const REMB_INTERVAL_MS = 1000;
+
+export class PublisherEndpoint extends PeerEndpoint {
+  readonly tracks: PublishedTrack[] = [];
+  readonly subscribers = new Set<SubscriberEndpoint>();
+  readonly dataRelay: DataRelay;
+  readonly #options: PublisherOptions;
+  readonly #throttle: KeyFrameThrottle;
+  readonly #choices: Map<number, CodecChoice>;
+  readonly #offerSdp: string;
+  #rembTimer: NodeJS.Timeout | undefined;
+
+  /** Validates the offer synchronously, so a bad one never creates a peer connection. */
+  static prepare(offerSdp: string): { sdp: string; choices: Map<number, CodecChoice> } {
+    const summary = inspectOffer(offerSdp);
+    const choices = new Map<number, CodecChoice>();
+    const plans = new Map<number, SectionPlan>();
+    for (const section of summary.sections) {
+      if (section.rejected || section.kind === 'application') continue;
+      if (section.direction === 'recvonly' || section.direction === 'inactive') continue;
+      const choice = choosePublisherCodec(section);
+      choices.set(section.index, choice);
+      plans.set(section.index, planFor(choice));
+    }
+    if (choices.size === 0) throw new MediaEngineError('sdp', 'publisher offer sends no audio or video');
+    return { sdp: restrictOffer(offerSdp, plans), choices };
+  }
+
+  constructor(id: string, ctx: EndpointContext, offerSdp: string, options: PublisherOptions) {
+    const prepared = PublisherEndpoint.prepare(offerSdp);
+    super(id, ctx, {
+      codecs: weriftCodecs([...prepared.choices.values()]),
+      headerExtensions: weriftHeaderExtensions(),
+    });
+    this.#offerSdp = prepared.sdp;
+    this.#choices = prepared.choices;
+    this.#options = options;
+    this.#throttle = new KeyFrameThrottle(options.keyFrameIntervalMs, () => this.#sendPli());
+    this.dataRelay = new DataRelay(ctx.counters, (error) =>
+      ctx.log('warn', 'data relay send failed', { endpointId: id, error: errorMessage(error) }),
+    );
+    if (options.dataChannels) {
+      this.listen(this.pc.onDataChannel, (channel: RTCDataChannel) => {
+        this.listen(channel.onMessage, (message) => this.dataRelay.broadcast(message));
+      });
+    }
+  }
+
+  async negotiate(): Promise<string> {
+    if (this.#options.loopback) {
+      // Pre-created sendrecv transceivers are matched to the offer's m-lines by kind, in order,
+      // so the answer sends back on the very sections it receives on.
+      const streams = [new MediaStream({ id: streamIdFor(this.id) })];
+      for (const choice of this.#choices.values()) this.pc.addTransceiver(choice.kind, { direction: 'sendrecv', streams });
+    }
+    const sdp = await this.answer(this.#offerSdp);
+    this.#attachTracks();
+    if (this.tracks.length === 0) {
+      throw new MediaEngineError('sdp', 'publisher offer has no media stream with an SSRC to receive');
+    }
+    return sdp;
+  }
+
+  #attachTracks(): void {
+    for (const transceiver of this.pc.getTransceivers()) {
+      const choice = transceiver.mLineIndex === undefined ? undefined : this.#choices.get(transceiver.mLineIndex);
+      const track = transceiver.receiver.tracks[0];
+      if (!choice || !track) continue;
+      const published = new PublishedTrack(transceiver, track, choice, this.ctx.counters);
+      this.tracks.push(published);
+      if (this.#options.loopback && transceiver.direction === 'sendrecv') this.#loopBack(published, transceiver);
+    }
+  }
+
+  #loopBack(published: PublishedTrack, transceiver: RTCRtpTransceiver): void {
+    const idMap = extensionIdMap(published.headerExtensions, transceiver.headerExtensions);
+    published.addSink(
+      new RtpForwarder(transceiver.sender, idMap, this.ctx.counters, (error) =>
+        this.ctx.log('debug', 'loopback send failed', { endpointId: this.id, error: errorMessage(error) }),
+      ),
+    );
+    this.listen(transceiver.sender.onPictureLossIndication, () => this.requestKeyFrame());
+  }
+
+  /** The published track a subscriber's n-th section of `kind` receives. */
+  trackFor(kind: 'audio' | 'video', nth: number): PublishedTrack | undefined {
+    return this.tracks.filter((t) => t.kind === kind)[nth];
+  }
+
+  requestKeyFrame(): void {
+    if (this.closed || !this.tracks.some((t) => t.kind === 'video')) return;
+    this.#throttle.request();
+  }
+
+  #sendPli(): void {
+    if (this.closed || this.state !== 'connected') return;
+    let sent = false;
+    for (const published of this.tracks) {
+      const ssrc = published.ssrc;
+      if (published.kind !== 'video' || ssrc === undefined) continue;
+      const receiver = published.transceiver.receiver;
+      const packet = new RtcpPayloadSpecificFeedback({
+        feedback: new PictureLossIndication({ senderSsrc: receiver.rtcpSsrc, mediaSsrc: ssrc }),
+      });
+      receiver.dtlsTransport.sendRtcp([packet]).catch((error: unknown) =>
+        this.ctx.log('debug', 'PLI send failed', { endpointId: this.id, error: errorMessage(error) }),
+      );
+      sent = true;
+    }
+    if (sent) this.ctx.counters.keyFrameRequests++;
+  }
+
+  protected override onStateChange(state: string): void {
+    if (state === 'connected') {
+      if (this.#options.loopback) this.requestKeyFrame();
+      this.#startRemb();
+    } else {
+      this.#stopRemb();
+    }
+  }
+
+  /**
+   * REMB tells the publisher's encoder how much the SFU accepts. It is a cap, not an estimate:
+   * with transport-cc negotiated the publisher's own delay-based estimator does the ramp-up from
+   * werift's transport-wide feedback, and this keeps it under `maxBitrate`.
+   */
+  #startRemb(): void {
+    if (this.#rembTimer || this.#options.maxBitrate <= 0) return;
+    const video = this.tracks.filter((t) => t.kind === 'video' && t.ssrc !== undefined);
+    if (video.length === 0) return;
+    const { brExp, brMantissa } = rembBitrate(this.#options.maxBitrate);
+    const send = () => {
+      for (const published of video) {
+        const receiver = published.transceiver.receiver;
+        const packet = new RtcpPayloadSpecificFeedback({
+          feedback: new ReceiverEstimatedMaxBitrate({
+            senderSsrc: receiver.rtcpSsrc,
+            mediaSsrc: 0,
+            ssrcNum: 1,
+            brExp,
+            brMantissa,
+            ssrcFeedbacks: [published.ssrc!],
+          }),
+        });
+        receiver.dtlsTransport.sendRtcp([packet]).catch(() => {});
+      }
+    };
+    send();
+    this.#rembTimer = setInterval(send, REMB_INTERVAL_MS);
+  }
+
+  #stopRemb(): void {
+    if (this.#rembTimer) clearInterval(this.#rembTimer);
+    this.#rembTimer = undefined;
+  }
+
+  protected override onClose(): void {
+    this.#stopRemb();
+    this.#throttle.close();
+    for (const published of this.tracks) published.close();
+    this.dataRelay.clear();
+  }
+}
+
+/** REMB's 6-bit exponent / 18-bit mantissa encoding of a bitrate in bit/s. */
+export function rembBitrate(bitrate: number): { brExp: number; brMantissa: number } {
+  let brExp = 0;
+  let mantissa = Math.max(0, Math.floor(bitrate));
+  while (mantissa >= 1 << 18) {
+    mantissa = Math.floor(mantissa / 2);
+    brExp++;
+  }
+  return { brExp, brMantissa: mantissa };
+}

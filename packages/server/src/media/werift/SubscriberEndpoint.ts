@@ -1,0 +1,131 @@
+/**
+ * A subscriber: answers the client's recvonly offer with senders fed from one publisher's tracks,
+ * in the publisher's codec under the subscriber's payload types. Keyframe needs of the subscriber
+ * (connection up, PLI, FIR) become throttled keyframe requests to the publisher.
+ */
+import {
+  MediaStream,
+  PictureLossIndication,
+  RtcpPayloadSpecificFeedback,
+  type RTCDataChannel,
+  type RTCDtlsTransport,
+  type RtcpPacket,
+} from 'werift';
+import type { EndpointState } from '../MediaEngine.js';
+import { MediaEngineError } from '../MediaEngine.js';
+import { choosePublisherCodec, matchSubscriberCodec, planFor, weriftCodecs, weriftHeaderExtensions, type CodecChoice } from './codecs.js';
+import { streamIdFor } from './answerSdp.js';
+import { errorMessage } from './log.js';
+import { inspectOffer, restrictOffer, type SectionPlan } from './offerSdp.js';
+import { PeerEndpoint, type EndpointContext } from './PeerEndpoint.js';
+import type { PublishedTrack } from './PublishedTrack.js';
+import type { PublisherEndpoint } from './PublisherEndpoint.js';
+import { RtpForwarder, extensionIdMap } from './RtpForwarder.js';
+
+/** RFC 5104 feedback message type of a Full Intra Request (werift does not export its class). */
+const FIR_FMT = 4;
+
+interface SectionSource {
+  kind: 'audio' | 'video';
+  choice: CodecChoice;
+  /** Undefined when the publisher has no track for this section: it is answered inactive. */
+  source: PublishedTrack | undefined;
+}
+
+export class SubscriberEndpoint extends PeerEndpoint {
+  readonly publisher: PublisherEndpoint;
+  readonly #sections: Map<number, SectionSource>;
+  readonly #offerSdp: string;
+  readonly #dataChannels: boolean;
+  readonly #links: Array<{ source: PublishedTrack; forwarder: RtpForwarder }> = [];
+  readonly #channels = new Set<RTCDataChannel>();
+
+  static prepare(offerSdp: string, publisher: PublisherEndpoint): { sdp: string; sections: Map<number, SectionSource> } {
+    const summary = inspectOffer(offerSdp);
+    const sections = new Map<number, SectionSource>();
+    const plans = new Map<number, SectionPlan>();
+    const seen = { audio: 0, video: 0 };
+    for (const section of summary.sections) {
+      if (section.rejected || section.kind === 'application') continue;
+      const kind = section.kind;
+      const source = publisher.trackFor(kind, seen[kind]++);
+      const choice = source ? matchSubscriberCodec(section, source.codec) : choosePublisherCodec(section);
+      sections.set(section.index, { kind, choice, source });
+      plans.set(section.index, planFor(choice));
+    }
+    if (![...sections.values()].some((s) => s.source)) {
+      throw new MediaEngineError('sdp', `subscriber offer has no audio or video section matching what publisher ${publisher.id} sends`);
+    }
+    return { sdp: restrictOffer(offerSdp, plans), sections };
+  }
+
+  constructor(id: string, ctx: EndpointContext, publisher: PublisherEndpoint, offerSdp: string, dataChannels: boolean) {
+    const prepared = SubscriberEndpoint.prepare(offerSdp, publisher);
+    super(id, ctx, {
+      codecs: weriftCodecs([...prepared.sections.values()].map((s) => s.choice)),
+      headerExtensions: weriftHeaderExtensions(),
+    });
+    this.publisher = publisher;
+    this.#sections = prepared.sections;
+    this.#offerSdp = prepared.sdp;
+    this.#dataChannels = dataChannels;
+    if (dataChannels) {
+      this.listen(this.pc.onDataChannel, (channel: RTCDataChannel) => {
+        this.#channels.add(channel);
+        publisher.dataRelay.add(channel);
+      });
+    }
+  }
+
+  get wantsData(): boolean {
+    return this.#dataChannels;
+  }
+
+  async negotiate(): Promise<string> {
+    // Sections are matched to transceivers by kind and order; sendonly ones get the publisher's
+    // media, inactive ones answer a section the publisher has nothing for.
+    // One stream named after the publisher, so the client's ontrack sees audio and video together.
+    const streams = [new MediaStream({ id: streamIdFor(this.publisher.id) })];
+    for (const section of this.#sections.values()) {
+      this.pc.addTransceiver(section.kind, { direction: section.source ? 'sendonly' : 'inactive', streams });
+    }
+    const sdp = await this.answer(this.#offerSdp);
+    this.#link();
+    return sdp;
+  }
+
+  #link(): void {
+    const transports = new Set<RTCDtlsTransport>();
+    for (const transceiver of this.pc.getTransceivers()) {
+      const section = transceiver.mLineIndex === undefined ? undefined : this.#sections.get(transceiver.mLineIndex);
+      if (!section?.source) continue;
+      const idMap = extensionIdMap(section.source.headerExtensions, transceiver.headerExtensions);
+      const forwarder = new RtpForwarder(transceiver.sender, idMap, this.ctx.counters, (error) =>
+        this.ctx.log('debug', 'forwarding to subscriber failed', { endpointId: this.id, error: errorMessage(error) }),
+      );
+      section.source.addSink(forwarder);
+      this.#links.push({ source: section.source, forwarder });
+      if (transceiver.dtlsTransport) transports.add(transceiver.dtlsTransport);
+    }
+    // FIR carries no media SSRC in its common header, so werift's router cannot hand it to a
+    // sender; listening on the transport sees both PLI and FIR.
+    for (const transport of transports) {
+      this.listen(transport.onRtcp, (packet: RtcpPacket) => {
+        if (packet.type !== RtcpPayloadSpecificFeedback.type) return;
+        const count = (packet as RtcpPayloadSpecificFeedback).feedback?.count;
+        if (count === PictureLossIndication.count || count === FIR_FMT) this.publisher.requestKeyFrame();
+      });
+    }
+    this.publisher.requestKeyFrame();
+  }
+
+  protected override onStateChange(state: EndpointState): void {
+    if (state === 'connected') this.publisher.requestKeyFrame();
+  }
+
+  protected override onClose(): void {
+    for (const { source, forwarder } of this.#links.splice(0)) source.removeSink(forwarder);
+    for (const channel of this.#channels) this.publisher.dataRelay.remove(channel);
+    this.#channels.clear();
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * The MediaEngine on werift: one RTCPeerConnection per endpoint, publishers fan their RTP out to
+ * subscriber senders in this process. Every public method takes and returns plain data and maps
+ * werift failures to MediaEngineError; no werift object leaves this module.
+ */
+import type { PeerConfig } from 'werift';
+import { TypedEmitter } from '../../util/TypedEmitter.js';
+import {
+  MediaEngineError,
+  type EngineStats,
+  type IceCandidateInit,
+  type MediaEngine,
+  type MediaEngineEvents,
+  type NegotiationResult,
+  type PublishRequest,
+  type SubscribeRequest,
+} from '../MediaEngine.js';
+import { createCounters, type Counters } from './counters.js';
+import { errorMessage, toLogFn, type MediaLogFn, type MediaLogger } from './log.js';
+import type { EndpointContext, PeerEndpoint } from './PeerEndpoint.js';
+import { PublisherEndpoint } from './PublisherEndpoint.js';
+import { SubscriberEndpoint } from './SubscriberEndpoint.js';
+
+export interface WeriftMediaEngineOptions {
+  /** Extra host addresses for ICE; werift skips loopback unless listed. Default ['127.0.0.1']. */
+  iceAdditionalHostAddresses?: string[];
+  /** Default false. */
+  iceUseIpv6?: boolean;
+  /** UDP port range for ICE, e.g. [40000, 49999]. */
+  icePortRange?: [number, number];
+  /** STUN/TURN servers for the server side. Default none (no internet lookups while gathering). */
+  iceServers?: Array<{ urls: string | string[]; username?: string; credential?: string }>;
+  /** A log function, or a logger object with debug/info/warn/error methods. */
+  logger?: MediaLogFn | MediaLogger;
+  /** Minimum time between keyframe requests to one publisher. Default 500 ms. */
+  keyFrameIntervalMs?: number;
+  /** Bitrate cap sent to publishers with REMB, in bit/s; 0 disables. Default 2,500,000. */
+  maxPublisherBitrate?: number;
+}
+
+function validateCandidate(candidate: unknown): asserts candidate is IceCandidateInit {
+  const c = candidate as Partial<IceCandidateInit> | null;
+  if (!c || typeof c !== 'object' || typeof c.candidate !== 'string') {
+    throw new MediaEngineError('candidate', 'ICE candidate must be an object with a string `candidate`');
+  }
+  if (c.sdpMid !== undefined && c.sdpMid !== null && typeof c.sdpMid !== 'string') {
+    throw new MediaEngineError('candidate', 'ICE candidate `sdpMid` must be a string');
+  }
+  if (c.sdpMLineIndex !== undefined && c.sdpMLineIndex !== null && !Number.isInteger(c.sdpMLineIndex)) {
+    throw new MediaEngineError('candidate', 'ICE candidate `sdpMLineIndex` must be an integer');
+  }
+}
+
+export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implements MediaEngine {
+  readonly #endpoints = new Map<string, PeerEndpoint>();
+  readonly #publishers = new Map<string, PublisherEndpoint>();
+  readonly #subscribers = new Map<string, SubscriberEndpoint>();
+  readonly #counters: Counters = createCounters();
+  readonly #log: MediaLogFn;
+  readonly #ctx: EndpointContext;
+  readonly #keyFrameIntervalMs: number;
+  readonly #maxPublisherBitrate: number;
+  #closed = false;
+
+  constructor(options: WeriftMediaEngineOptions = {}) {
+    super();
+    this.#log = toLogFn(options.logger);
+    this.#keyFrameIntervalMs = options.keyFrameIntervalMs ?? 500;
+    this.#maxPublisherBitrate = options.maxPublisherBitrate ?? 2_500_000;
+    const peerConfig: Partial<PeerConfig> = {
+      iceAdditionalHostAddresses: options.iceAdditionalHostAddresses ?? ['127.0.0.1'],
+      iceUseIpv6: options.iceUseIpv6 ?? false,
+      iceServers: options.iceServers ?? [],
+      // Kurento Room clients always bundle; one transport per connection halves the sockets.
+      bundlePolicy: 'max-bundle',
+    };
+    if (options.icePortRange) peerConfig.icePortRange = options.icePortRange;
+    this.#ctx = {
+      counters: this.#counters,
+      log: this.#log,
+      peerConfig,
+      onCandidate: (id, candidate) => this.emit('iceCandidate', id, candidate),
+      onState: (id, state) => {
+        this.#log('debug', 'endpoint state', { endpointId: id, state });
+        this.emit('endpointState', id, state);
+      },
+      onError: (id, message) => this.emit('mediaError', id, message),
+    };
+  }
+
+  protected override onListenerError(event: string, error: unknown): void {
+    this.#log('error', 'media engine listener threw', { event, error: errorMessage(error) });
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new MediaEngineError('closed', 'media engine is closed');
+  }
+
+  #assertNewId(endpointId: unknown): asserts endpointId is string {
+    if (typeof endpointId !== 'string' || endpointId.length === 0) {
+      throw new MediaEngineError('internal', 'endpointId must be a non-empty string');
+    }
+    if (this.#endpoints.has(endpointId)) throw new MediaEngineError('internal', `endpoint ${endpointId} already exists`);
+  }
+
+  async publish(request: PublishRequest): Promise<NegotiationResult> {
+    this.#assertOpen();
+    const { endpointId } = request;
+    this.#assertNewId(endpointId);
+    // Constructing validates the offer before any socket exists; a throw here leaks nothing.
+    let publisher: PublisherEndpoint;
+    try {
+      publisher = new PublisherEndpoint(endpointId, this.#ctx, request.sdpOffer, {
+        loopback: request.loopback === true,
+        dataChannels: request.dataChannels === true,
+        keyFrameIntervalMs: this.#keyFrameIntervalMs,
+        maxBitrate: this.#maxPublisherBitrate,
+      });
+    } catch (error) {
+      throw this.#asEngineError(error, 'sdp');
+    }
+    // Registered before negotiating so candidates that overtake the answer are accepted.
+    this.#endpoints.set(endpointId, publisher);
+    this.#publishers.set(endpointId, publisher);
+    try {
+      const sdpAnswer = await publisher.negotiate();
+      this.#log('info', 'publisher negotiated', {
+        endpointId,
+        tracks: publisher.tracks.map((t) => `${t.kind}:${t.codec.name}`).join(','),
+        loopback: request.loopback === true,
+        dataChannels: request.dataChannels === true,
+      });
+      return { sdpAnswer };
+    } catch (error) {
+      await this.#discard(publisher);
+      throw this.#asEngineError(error, 'sdp');
+    }
+  }
+
+  async subscribe(request: SubscribeRequest): Promise<NegotiationResult> {
+    this.#assertOpen();
+    const { endpointId, publisherId } = request;
+    this.#assertNewId(endpointId);
+    const publisher = this.#publishers.get(publisherId);
+    if (!publisher || publisher.closed) throw new MediaEngineError('unknown-endpoint', `unknown publisher endpoint ${String(publisherId)}`);
+    let subscriber: SubscriberEndpoint;
+    try {
+      subscriber = new SubscriberEndpoint(endpointId, this.#ctx, publisher, request.sdpOffer, request.dataChannels === true);
+    } catch (error) {
+      throw this.#asEngineError(error, 'sdp');
+    }
+    this.#endpoints.set(endpointId, subscriber);
+    this.#subscribers.set(endpointId, subscriber);
+    publisher.subscribers.add(subscriber);
+    try {
+      const sdpAnswer = await subscriber.negotiate();
+      this.#log('info', 'subscriber negotiated', { endpointId, publisherId, dataChannels: request.dataChannels === true });
+      return { sdpAnswer };
+    } catch (error) {
+      await this.#discard(subscriber);
+      throw this.#asEngineError(error, 'sdp');
+    }
+  }
+
+  async addIceCandidate(endpointId: string, candidate: IceCandidateInit): Promise<void> {
+    this.#assertOpen();
+    const endpoint = this.#endpoints.get(endpointId);
+    if (!endpoint) throw new MediaEngineError('unknown-endpoint', `unknown endpoint ${String(endpointId)}`);
+    validateCandidate(candidate);
+    await endpoint.addIceCandidate({ candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex });
+  }
+
+  async requestKeyFrame(publisherId: string): Promise<void> {
+    this.#assertOpen();
+    const publisher = this.#publishers.get(publisherId);
+    if (!publisher) throw new MediaEngineError('unknown-endpoint', `unknown publisher endpoint ${String(publisherId)}`);
+    publisher.requestKeyFrame();
+  }
+
+  async release(endpointId: string): Promise<void> {
+    const endpoint = this.#endpoints.get(endpointId);
+    if (!endpoint) return;
+    if (endpoint instanceof PublisherEndpoint) {
+      await Promise.all([...endpoint.subscribers].map((s) => this.#discard(s, true)));
+    }
+    await this.#discard(endpoint, true);
+    this.#log('info', 'endpoint released', { endpointId });
+  }
+
+  /** Forgets an endpoint and closes its connection; announces 'closed' if it was negotiated. */
+  async #discard(endpoint: PeerEndpoint, announce = false): Promise<void> {
+    if (this.#endpoints.get(endpoint.id) !== endpoint) return;
+    this.#endpoints.delete(endpoint.id);
+    this.#publishers.delete(endpoint.id);
+    this.#subscribers.delete(endpoint.id);
+    if (endpoint instanceof SubscriberEndpoint) endpoint.publisher.subscribers.delete(endpoint);
+    await endpoint.close();
+    if (announce) this.emit('endpointState', endpoint.id, 'closed');
+  }
+
+  async stats(): Promise<EngineStats> {
+    return {
+      publishers: this.#publishers.size,
+      subscribers: this.#subscribers.size,
+      peerConnections: this.#endpoints.size,
+      ...this.#counters,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const publishers = [...this.#publishers.keys()];
+    await Promise.all(publishers.map((id) => this.release(id)));
+    await Promise.all([...this.#endpoints.keys()].map((id) => this.release(id)));
+    this.#log('info', 'media engine closed');
+  }
+
+  #asEngineError(error: unknown, kind: 'sdp' | 'internal'): MediaEngineError {
+    if (error instanceof MediaEngineError) return error;
+    return new MediaEngineError(kind, errorMessage(error));
+  }
+}
