@@ -8,19 +8,8 @@ import wrtc from '@roamhq/wrtc';
 
 const { RTCPeerConnection, nonstandard } = wrtc;
 
-/**
- * @roamhq/wrtc 0.10 segfaults in its N-API finalizers during Node's environment teardown once an
- * RTCVideoSource track has existed (reproduced with a source, a track and track.stop(), no peer
- * connection at all). Once the event loop has drained (every peer closed, so every test already
- * reported), exiting explicitly skips that teardown and keeps the exit code the tests set. A
- * process that leaks a timer or socket still never reaches this point, so leaks stay visible.
- */
-let exitGuardInstalled = false;
-function installExitGuard(): void {
-  if (exitGuardInstalled) return;
-  exitGuardInstalled = true;
-  process.once('beforeExit', () => process.exit(process.exitCode ?? 0));
-}
+// @roamhq/wrtc segfaults at process teardown once a media track existed; the test runner
+// preloads testing/wrtc-safe-exit.mjs, which exits before that teardown.
 
 export interface CandidateInit {
   candidate: string;
@@ -82,7 +71,6 @@ class PeerBase {
   readonly #messages: string[] = [];
 
   constructor() {
-    installExitGuard();
     this.pc = new RTCPeerConnection({ iceServers: [] });
     this.pc.onicecandidate = (event) => {
       const c = event.candidate;
