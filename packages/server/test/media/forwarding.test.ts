@@ -1,0 +1,113 @@
+/**
+ * Forwarding quality of the werift engine: keyframe requests from subscribers reach the
+ * publisher (throttled), and an H264 offer is answered with H264.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { RTCPeerConnection as WeriftPeerConnection, useH264, useVP8, type MediaStreamTrack as WeriftTrack, type RTCRtpTransceiver } from 'werift';
+import type { MediaEngine } from '../../src/media/MediaEngine.js';
+import { createWeriftMediaEngine } from '../../src/media/werift/index.js';
+import { createPublisherPeer, waitUntil, type PublisherPeer } from '../helpers/wrtcPeers.js';
+import { CandidateRouter, publish } from './wiring.js';
+
+let engine: MediaEngine | undefined;
+const cleanups: Array<() => void | Promise<void>> = [];
+
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+  await engine?.close();
+  engine = undefined;
+});
+
+/**
+ * A subscriber built on werift rather than libwebrtc, because werift lets a test send a PLI
+ * whenever it wants (libwebrtc only sends one when its decoder needs it).
+ */
+async function weriftSubscriber(engine: MediaEngine, endpointId: string, publisherId: string) {
+  const pc = new WeriftPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false });
+  cleanups.push(() => pc.close());
+  const video: RTCRtpTransceiver = pc.addTransceiver('video', { direction: 'recvonly' });
+  pc.addTransceiver('audio', { direction: 'recvonly' });
+  let packets = 0;
+  let track: WeriftTrack | undefined;
+  pc.onTrack.subscribe((t) => {
+    if (t.kind !== 'video') return;
+    track = t;
+    t.onReceiveRtp.subscribe(() => packets++);
+  });
+  engine.on('iceCandidate', (id, c) => {
+    if (id === endpointId) void pc.addIceCandidate(c).catch(() => undefined);
+  });
+  pc.onIceCandidate.subscribe((c) => {
+    if (c?.candidate) void engine.addIceCandidate(endpointId, { candidate: c.candidate, sdpMid: c.sdpMid ?? '0', sdpMLineIndex: c.sdpMLineIndex ?? 0 }).catch(() => undefined);
+  });
+  const offer = await pc.createOffer();
+  await pc.setLocalDescription(offer);
+  const { sdpAnswer } = await engine.subscribe({ endpointId, publisherId, sdpOffer: pc.localDescription!.sdp, dataChannels: false });
+  await pc.setRemoteDescription({ type: 'answer', sdp: sdpAnswer });
+  return {
+    packets: () => packets,
+    sendPli: () => {
+      if (track?.ssrc !== undefined) video.receiver.sendRtcpPLI(track.ssrc);
+    },
+  };
+}
+
+async function publisherPliCount(peer: PublisherPeer): Promise<number> {
+  return peer.statSum('outbound-rtp', 'video', 'pliCount');
+}
+
+describe('forwarding quality', () => {
+  it('a subscriber PLI reaches the publisher, throttled', async () => {
+    engine = createWeriftMediaEngine({ keyFrameIntervalMs: 500 });
+    const router = new CandidateRouter(engine);
+    const publisher = createPublisherPeer();
+    cleanups.push(() => publisher.close());
+    await publish(engine, router, 'pub', publisher);
+    const subscriber = await weriftSubscriber(engine, 'sub', 'pub');
+    await waitUntil(() => subscriber.packets() > 20, 15_000, 'video packets at the werift subscriber');
+    // Let the keyframe requests of the subscription itself pass their throttle window.
+    await new Promise((r) => setTimeout(r, 1200));
+    const before = await publisherPliCount(publisher);
+    const requestsBefore = (await engine.stats()).keyFrameRequests;
+
+    for (let i = 0; i < 10; i++) subscriber.sendPli();
+    await new Promise((r) => setTimeout(r, 1500));
+
+    const received = (await publisherPliCount(publisher)) - before;
+    const requested = (await engine.stats()).keyFrameRequests - requestsBefore;
+    assert.ok(received >= 1, `the publisher got a PLI (got ${received})`);
+    assert.ok(requested >= 1 && requested <= 3, `10 PLIs in a burst give 1-3 upstream requests, not 10 (got ${requested})`);
+  });
+
+  it('answers an H264 offer with H264 and forwards it to an H264 subscriber offer', async () => {
+    engine = createWeriftMediaEngine();
+    // libwebrtc in Node has no H264, so the offer is a VP8 offer from it with the codec renamed:
+    // the negotiation is what is checked here, not decoding.
+    const peer = createPublisherPeer({ audio: false });
+    cleanups.push(() => peer.close());
+    const vp8Offer = await peer.createOffer();
+    const pt = /a=rtpmap:(\d+) VP8\/90000/.exec(vp8Offer)![1];
+    const h264Offer = vp8Offer
+      .replace(`a=rtpmap:${pt} VP8/90000`, `a=rtpmap:${pt} H264/90000\r\na=fmtp:${pt} level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f`)
+      .replace(/m=video (\d+) ([A-Z/]+) [\d ]+/, (_m, port, proto) => `m=video ${port} ${proto} ${pt}`)
+      .split('\r\n')
+      .filter((line) => !/^a=(rtpmap|fmtp|rtcp-fb):(\d+)/.test(line) || line.includes(`:${pt} `))
+      .join('\r\n');
+    const { sdpAnswer } = await engine.publish({ endpointId: 'h264pub', sdpOffer: h264Offer, loopback: false, dataChannels: false });
+    assert.match(sdpAnswer, /a=rtpmap:\d+ H264\/90000/);
+    assert.doesNotMatch(sdpAnswer, /VP8/);
+
+    const sub = new WeriftPeerConnection({
+      iceAdditionalHostAddresses: ['127.0.0.1'],
+      iceUseIpv6: false,
+      codecs: { video: [useVP8(), useH264()] },
+    });
+    cleanups.push(() => sub.close());
+    sub.addTransceiver('video', { direction: 'recvonly' });
+    await sub.setLocalDescription(await sub.createOffer());
+    const answer = await engine.subscribe({ endpointId: 'h264sub', publisherId: 'h264pub', sdpOffer: sub.localDescription!.sdp, dataChannels: false });
+    // Encoding names are case-insensitive (RFC 4855).
+    assert.match(answer.sdpAnswer, /a=rtpmap:\d+ H264\/90000/i);
+  });
+});
