@@ -64,16 +64,18 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Launched
  */
 export async function watchVideoFrames(page: Page, selector: string): Promise<void> {
   await page.waitForSelector(selector, { state: 'attached' });
-  await page.evaluate((sel) => {
-    const video = document.querySelector(sel) as HTMLVideoElement & { __frames?: number };
+  // A source string rather than a function: tsx compiles test files with esbuild's keepNames,
+  // which would wrap a named function in a `__name` helper that the page does not have.
+  await page.evaluate(`(() => {
+    const video = document.querySelector(${JSON.stringify(selector)});
     if (video.__frames !== undefined) return;
     video.__frames = 0;
     const onFrame = () => {
-      video.__frames!++;
+      video.__frames++;
       video.requestVideoFrameCallback(onFrame);
     };
     video.requestVideoFrameCallback(onFrame);
-  }, selector);
+  })()`);
 }
 
 export function decodedFrames(page: Page, selector: string): Promise<number> {

@@ -64,13 +64,7 @@ describe('browser build in Chromium against the real server', { skip }, () => {
       port: 0,
       host: '127.0.0.1',
       logLevel: 'warn',
-      staticMounts: [
-        { prefix: '/test-pages/', dir: pagesDir },
-        // The server's own '/js/' mount should serve this already, but its folder path ends with
-        // '/', which its static file check rejects (404): see the report. This mount comes after
-        // it and is only reached while that bug lasts.
-        { prefix: '/js/', dir: join(clientDir, 'dist', 'browser') },
-      ],
+      staticMounts: [{ prefix: '/test-pages/', dir: pagesDir }],
     });
     chromium = await launchChromium();
   });
@@ -83,10 +77,6 @@ describe('browser build in Chromium against the real server', { skip }, () => {
   async function open(user: string, room: string): Promise<Page> {
     const page = await chromium.newPage();
     page.on('pageerror', (error) => pageErrors.push(`${user}: ${error.message}`));
-    // tsx compiles this process's functions with esbuild's keepNames, so a named function that
-    // playwright serialises into the page (testing/chromium.ts's frame counter) calls esbuild's
-    // `__name` helper, which the page lacks: give it an identity one.
-    await page.addInitScript('globalThis.__name = (fn) => fn;');
     await page.goto(`${server.url}/test-pages/basic.html?room=${encodeURIComponent(room)}&user=${encodeURIComponent(user)}`);
     assert.equal(await page.evaluate(() => typeof (window as any).KurentoRoom), 'function', 'the script defines the global KurentoRoom');
     await waitForLine(page, 'events', 'stream-published');

@@ -1,6 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, resolve, sep } from 'node:path';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -34,8 +34,10 @@ export function serveStatic(mounts: StaticMount[], req: IncomingMessage, res: Se
     if (!pathname.startsWith(mount.prefix)) continue;
     let relative = pathname.slice(mount.prefix.length);
     if (relative === '' || relative.endsWith('/')) relative += 'index.html';
-    const file = normalize(join(mount.dir, relative));
-    if (!file.startsWith(normalize(mount.dir) + sep) && file !== normalize(mount.dir)) continue;
+    const root = resolve(mount.dir);
+    const file = resolve(join(root, relative));
+    // Never serve outside the mounted folder (`..` segments, encoded or not).
+    if (!file.startsWith(root + sep)) continue;
     let size: number;
     try {
       const st = statSync(file);

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { eventually, FAKE_OFFER, RpcTestClient } from '../helpers/RpcTestClient.js';
 import { startTestServer, type TestServer } from '../helpers/testServer.js';
@@ -118,6 +121,27 @@ describe('REST', () => {
     assert.equal(stats.rooms, 0);
     assert.equal(stats.participants, 0);
     await eventually(async () => (await t!.server.stats()).media.peerConnections === 0, 2000, 'media released');
+  });
+
+  it('serves static mounts (with or without a trailing slash) and never outside them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kr-static-'));
+    try {
+      mkdirSync(join(dir, 'site'));
+      writeFileSync(join(dir, 'site', 'index.html'), '<p>hello</p>');
+      writeFileSync(join(dir, 'secret.txt'), 'no');
+      t = await startTestServer({ staticMounts: [{ prefix: '/a/', dir: join(dir, 'site') + '/' }, { prefix: '/', dir: join(dir, 'site') }] });
+      for (const path of ['/a/index.html', '/a/', '/', '/index.html']) {
+        const res = await t.http(path);
+        assert.equal(res.status, 200, path);
+        assert.equal(await res.text(), '<p>hello</p>');
+        assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+      }
+      for (const path of ['/a/../secret.txt', '/a/%2e%2e/secret.txt', '/%2e%2e/secret.txt', '/a/..%2fsecret.txt']) {
+        assert.equal((await t.http(path)).status, 404, path);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('unknown paths give 404 and the websocket only lives at /room', async () => {
