@@ -1,0 +1,167 @@
+/**
+ * The original project's browser scenarios (reference section 4.2) against the demo: every page
+ * that should see a stream proves it by decoded frames; a stream that goes must leave the page.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable } from '../../../testing/chromium.js';
+import {
+  expectNoVideo,
+  expectServerEmpty,
+  expectStillPlaying,
+  expectVideos,
+  join,
+  leave,
+  startBed,
+  thumb,
+  type DemoBed,
+} from './support.js';
+
+const screenshotPath = fileURLToPath(new URL('../../../docs/images/demo-four-users.png', import.meta.url));
+
+describe('demo in Chromium: media scenarios', { skip: !chromiumAvailable() && 'no Chromium' }, () => {
+  let bed: DemoBed;
+  before(async () => {
+    bed = await startBed();
+  });
+  afterEach(async () => {
+    await bed.closePages();
+  });
+  after(async () => {
+    await bed?.close();
+  });
+
+  const people = (n: number) => Promise.all(Array.from({ length: n }, () => bed.open()));
+
+  test('one user sees their own video, then leaves', async () => {
+    const [page] = await people(1);
+    await join(page!, 'solo', 'r1');
+    await expectVideos(page!, ['solo']);
+    assert.equal(await page!.textContent('#mainLabel'), 'solo (you)');
+    assert.equal(await page!.textContent('#callRoomName'), 'r1');
+    await leave(page!);
+    assert.equal(await page!.$(thumb('solo')), null);
+    await expectServerEmpty(bed.server);
+  });
+
+  test('two users see each other', async () => {
+    const [a, b] = await people(2);
+    await join(a!, 'ann', 'r2');
+    await join(b!, 'ben', 'r2');
+    await expectVideos(a!, ['ann', 'ben']);
+    await expectVideos(b!, ['ann', 'ben']);
+    // Someone else's video takes the main area rather than one's own.
+    assert.equal(await a!.textContent('#mainLabel'), 'ben');
+    await leave(a!);
+    await expectNoVideo(b!, 'ann');
+    await leave(b!);
+    await expectServerEmpty(bed.server);
+  });
+
+  test('four users joining one after another all see each other; leaving one by one', async () => {
+    const names = ['alice', 'bob', 'carol', 'dave'];
+    const pages = await people(4);
+    for (let i = 0; i < names.length; i++) {
+      await join(pages[i]!, names[i]!, 'r4');
+      // The newcomer sees everyone present, and everyone present sees the newcomer.
+      await expectVideos(pages[i]!, names.slice(0, i + 1));
+      for (let j = 0; j < i; j++) await expectVideos(pages[j]!, [names[i]!]);
+    }
+    assert.equal(await pages[0]!.textContent('#participantCount'), '4 people');
+    if (process.env.UPDATE_SCREENSHOTS) {
+      mkdirSync(dirname(screenshotPath), { recursive: true });
+      await pages[0]!.screenshot({ path: screenshotPath });
+    }
+    for (let i = 0; i < names.length; i++) {
+      await leave(pages[i]!);
+      for (let j = i + 1; j < names.length; j++) {
+        await expectNoVideo(pages[j]!, names[i]!);
+        if (j === i + 1 && j < names.length - 1) await expectStillPlaying(pages[j]!, names[names.length - 1]!);
+      }
+    }
+    await expectServerEmpty(bed.server);
+  });
+
+  test('users joining and leaving in parallel, twice (page reloaded the second time)', async () => {
+    const names = ['p0', 'p1', 'p2'];
+    const pages = await people(3);
+    for (let round = 0; round < 2; round++) {
+      if (round > 0) await Promise.all(pages.map((p) => p.reload().then(() => p.waitForSelector('#joinView:not([hidden])'))));
+      await Promise.all(pages.map((p, i) => join(p, names[i]!, 'rp')));
+      await Promise.all(pages.map((p) => expectVideos(p, names)));
+      await Promise.all(pages.map((p) => leave(p)));
+      for (const p of pages) for (const name of names) assert.equal(await p.$(thumb(name)), null);
+      await expectServerEmpty(bed.server);
+    }
+  });
+
+  test('one user entering and leaving five times in a row, reloading the page each time', async () => {
+    const [page] = await people(1);
+    for (let i = 0; i < 5; i++) {
+      if (i > 0) {
+        await page!.reload();
+        await page!.waitForSelector('#joinView:not([hidden])');
+      }
+      await join(page!, 'quick', 'rq');
+      await expectVideos(page!, ['quick'], 3);
+      await leave(page!);
+      assert.equal(await page!.isHidden('#joinError'), true, `round ${i}: no error shown`);
+    }
+    await expectServerEmpty(bed.server);
+  });
+
+  async function threeInRoom(room: string): Promise<{ pages: Page[]; names: string[] }> {
+    const names = ['x0', 'x1', 'x2'].map((n) => `${n}${room}`);
+    const pages = await people(3);
+    for (let i = 0; i < 3; i++) await join(pages[i]!, names[i]!, room);
+    await Promise.all(pages.map((p) => expectVideos(p, names)));
+    return { pages, names };
+  }
+
+  test('unpublish one of three: the other two lose that stream and keep the rest', async () => {
+    const { pages, names } = await threeInRoom('ru');
+    const [p0, p1, p2] = pages as [Page, Page, Page];
+    const [n0, n1, n2] = names as [string, string, string];
+    await p1.click(thumb(n1)); // one's own video in the main area...
+    assert.equal(await p1.textContent('#buttonDisconnect span'), 'Unpublish');
+    await p1.click('#buttonDisconnect'); // ...then "disconnect" it: unpublish
+    for (const p of [p0, p2]) await expectNoVideo(p, n1);
+    await expectStillPlaying(p0, n2);
+    await expectStillPlaying(p2, n0);
+    // The unpublisher still receives the others and keeps a local preview marked as not sent.
+    await expectStillPlaying(p1, n0);
+    await expectStillPlaying(p1, n2);
+    assert.equal(await p1.textContent(`${thumb(n1)} .tile-state`), 'Not sending');
+    // The same button publishes again, and the others receive it again.
+    assert.equal(await p1.textContent('#buttonDisconnect span'), 'Publish');
+    await p1.click('#buttonDisconnect');
+    await expectVideos(p0, [n1]);
+    await expectVideos(p2, [n1]);
+    for (const p of pages) await leave(p);
+    await expectServerEmpty(bed.server);
+  });
+
+  test('unsubscribe from one of three: only the unsubscriber loses it', async () => {
+    const { pages, names } = await threeInRoom('rs');
+    const [p0, p1, p2] = pages as [Page, Page, Page];
+    const [n0, n1, n2] = names as [string, string, string];
+    await p0.click(thumb(n2)); // pin n2 in the main video...
+    assert.equal(await p0.textContent('#mainLabel'), n2);
+    assert.equal(await p0.textContent('#buttonDisconnect span'), 'Unsubscribe');
+    await p0.click('#buttonDisconnect'); // ...and unsubscribe from it
+    await expectNoVideo(p0, n2);
+    await expectStillPlaying(p0, n1);
+    await expectStillPlaying(p1, n2);
+    await expectStillPlaying(p2, n2);
+    await expectStillPlaying(p2, n0);
+    // Its chip subscribes again.
+    await p0.click(`#paused-${n2}_webcam`);
+    await expectVideos(p0, [n2]);
+    for (const p of pages) await leave(p);
+    await expectServerEmpty(bed.server);
+  });
+});

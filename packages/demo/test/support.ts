@@ -1,0 +1,133 @@
+/**
+ * End-to-end test support: a room server serving the built demo, Chromium pages (one isolated
+ * context each, like separate people) and the user actions and checks of the original browser
+ * tests (reference section 4.2), with media proven by counting decoded frames.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { createRoomServer, type RoomServer } from '@kurento-room/server';
+import { launchChromium, waitForFrames, type LaunchedBrowser } from '../../../testing/chromium.js';
+
+/** The built demo, served at `/` as `npm start` does. */
+export const demoDist = fileURLToPath(new URL('../dist', import.meta.url));
+const buildScript = fileURLToPath(new URL('../scripts/build.mjs', import.meta.url));
+
+/** Frames every watched video must present to count as "playing". */
+export const FRAMES = 8;
+
+/** Builds the demo unless dist/ is newer than its sources (esbuild: well under a second). */
+export function ensureDemoBuilt(): void {
+  execFileSync(process.execPath, [buildScript, '--if-stale'], { stdio: 'inherit' });
+}
+
+export interface DemoBed {
+  server: RoomServer;
+  browser: LaunchedBrowser;
+  pages: Set<Page>;
+  /** A new person: an isolated browser context with the join view loaded (`setup` runs before it loads). */
+  open(path?: string, setup?: (page: Page) => Promise<unknown>): Promise<Page>;
+  /** Closes the pages opened so far (each test's `afterEach`). */
+  closePages(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBed(options: { adminSecret?: string } = {}): Promise<DemoBed> {
+  ensureDemoBuilt();
+  const server = await createRoomServer({
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'warn',
+    adminSecret: options.adminSecret,
+    staticMounts: [{ prefix: '/', dir: demoDist }],
+  });
+  let browser: LaunchedBrowser;
+  try {
+    browser = await launchChromium();
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  const pages = new Set<Page>();
+  const bed: DemoBed = {
+    server,
+    browser,
+    pages,
+    async open(path = '/', setup) {
+      const page = await browser.newPage();
+      pages.add(page);
+      await setup?.(page);
+      // Surface page errors in the test output: they are bugs even when a test passes.
+      page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+      await page.goto(server.url + path);
+      await page.waitForSelector('#joinView:not([hidden])');
+      return page;
+    },
+    async closePages() {
+      for (const page of pages) await page.context().close().catch(() => undefined);
+      pages.clear();
+    },
+    async close() {
+      await bed.closePages();
+      await browser.close();
+      await server.close();
+    },
+  };
+  return bed;
+}
+
+/** Types the names into the join form and submits (low video quality: 2 cores, many pages). */
+export async function submitJoin(page: Page, user: string, room: string): Promise<void> {
+  await page.fill('#name', user);
+  await page.fill('#roomName', room);
+  await page.selectOption('#quality', 'low');
+  await page.click('#joinBtn');
+}
+
+/** Joins and waits for the call view with one's own thumbnail. */
+export async function join(page: Page, user: string, room: string): Promise<void> {
+  await submitJoin(page, user, room);
+  await page.waitForSelector('#callView:not([hidden])', { timeout: 20_000 });
+  await page.waitForSelector(thumb(user), { state: 'attached' });
+}
+
+/** Clicks Leave and waits for the join view to be usable again. */
+export async function leave(page: Page): Promise<void> {
+  await page.click('#buttonLeaveRoom');
+  await page.waitForSelector('#joinView:not([hidden])');
+  await page.waitForSelector('#joinBtn:not([disabled])');
+}
+
+export const thumb = (user: string) => `#video-${user}_webcam`;
+export const video = (user: string) => `#native-video-${user}_webcam`;
+
+/** Every user's video plays in `page` (the original's verify + waitForStream, by decoded frames). */
+export async function expectVideos(page: Page, users: string[], frames = FRAMES): Promise<void> {
+  for (const user of users) await waitForFrames(page, video(user), frames, 30_000);
+}
+
+/** The page has no thumbnail for `user` (it goes within the timeout). */
+export async function expectNoVideo(page: Page, user: string): Promise<void> {
+  await page.waitForSelector(thumb(user), { state: 'detached', timeout: 15_000 });
+}
+
+/** `user`'s video keeps presenting new frames in `page` (not merely still attached). */
+export async function expectStillPlaying(page: Page, user: string, more = FRAMES): Promise<void> {
+  const now = await waitForFrames(page, video(user), 1, 15_000);
+  await waitForFrames(page, video(user), now + more, 15_000);
+}
+
+/** Polls `check` until it returns true (server-side state settles asynchronously). */
+export async function eventually(what: string, check: () => Promise<boolean> | boolean, timeout = 15_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Waits until the server holds no participant any more (every page left cleanly). */
+export async function expectServerEmpty(server: RoomServer): Promise<void> {
+  await eventually('the server to hold no participant', async () => (await server.stats()).participants === 0);
+}
+
