@@ -23,17 +23,25 @@ afterEach(async () => {
  * A subscriber built on werift rather than libwebrtc, because werift lets a test send a PLI
  * whenever it wants (libwebrtc only sends one when its decoder needs it).
  */
-async function weriftSubscriber(engine: MediaEngine, endpointId: string, publisherId: string) {
-  const pc = new WeriftPeerConnection({ iceAdditionalHostAddresses: ['127.0.0.1'], iceUseIpv6: false });
+async function weriftSubscriber(engine: MediaEngine, endpointId: string, publisherId: string, inboundPacketLoss?: number) {
+  const pc = new WeriftPeerConnection({
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+    iceUseIpv6: false,
+    ...(inboundPacketLoss === undefined ? {} : { debug: { inboundPacketLoss } }),
+  });
   cleanups.push(() => pc.close());
   const video: RTCRtpTransceiver = pc.addTransceiver('video', { direction: 'recvonly' });
   pc.addTransceiver('audio', { direction: 'recvonly' });
   let packets = 0;
+  const sequenceNumbers = new Set<number>();
   let track: WeriftTrack | undefined;
   pc.onTrack.subscribe((t) => {
     if (t.kind !== 'video') return;
     track = t;
-    t.onReceiveRtp.subscribe(() => packets++);
+    t.onReceiveRtp.subscribe((rtp) => {
+      packets++;
+      sequenceNumbers.add(rtp.header.sequenceNumber);
+    });
   });
   engine.on('iceCandidate', (id, c) => {
     if (id === endpointId) void pc.addIceCandidate(c).catch(() => undefined);
@@ -47,6 +55,10 @@ async function weriftSubscriber(engine: MediaEngine, endpointId: string, publish
   await pc.setRemoteDescription({ type: 'answer', sdp: sdpAnswer });
   return {
     packets: () => packets,
+    sequenceNumbers,
+    /** Gaps werift's NACK generator saw (each one is NACKed); not part of werift's typed API. */
+    lossEvents: () =>
+      Object.values((video.receiver as unknown as { nackCountBySsrc: Record<number, number> }).nackCountBySsrc).reduce((a, b) => a + b, 0),
     sendPli: () => {
       if (track?.ssrc !== undefined) video.receiver.sendRtcpPLI(track.ssrc);
     },
@@ -78,6 +90,30 @@ describe('forwarding quality', () => {
     const requested = (await engine.stats()).keyFrameRequests - requestsBefore;
     assert.ok(received >= 1, `the publisher got a PLI (got ${received})`);
     assert.ok(requested >= 1 && requested <= 3, `10 PLIs in a burst give 1-3 upstream requests, not 10 (got ${requested})`);
+  });
+
+  it('retransmits what a lossy subscriber NACKs', async () => {
+    engine = createWeriftMediaEngine();
+    const router = new CandidateRouter(engine);
+    const publisher = createPublisherPeer({ audio: false, width: 640, height: 480, content: 'noise', fps: 15 });
+    cleanups.push(() => publisher.close());
+    await publish(engine, router, 'pub', publisher);
+    // werift's debug switch drops an inbound packet when random() > inboundPacketLoss / 100,
+    // so 90 loses about 10 % of what arrives (retransmissions included).
+    const subscriber = await weriftSubscriber(engine, 'sub', 'pub', 90);
+    await waitUntil(() => subscriber.packets() > 600, 30_000, '600 video packets at the lossy subscriber');
+    const seen = [...subscriber.sequenceNumbers].sort((a, b) => a - b);
+    // Sequence numbers may wrap once; look at the longest run without a wrap.
+    const first = seen[0]!;
+    const last = seen.find((n, i) => i > 0 && n - seen[i - 1]! > 30000) ?? seen[seen.length - 1]!;
+    const span = seen.filter((n) => n >= first && n <= last);
+    const window = span.slice(0, Math.floor(span.length * 0.8)); // the tail may still be recovering
+    const expected = window[window.length - 1]! - window[0]! + 1;
+    const missing = expected - window.length;
+    // A packet dropped on arrival can only reach the track again as a retransmission.
+    const lost = subscriber.lossEvents();
+    assert.ok(lost >= expected * 0.03, `packets were really lost and NACKed (${lost} gaps over ${expected} packets)`);
+    assert.ok(missing / expected < 0.02, `retransmission leaves under 2 % missing (missing ${missing} of ${expected}, ${lost} gaps NACKed)`);
   });
 
   it('answers an H264 offer with H264 and forwards it to an H264 subscriber offer', async () => {
