@@ -26,6 +26,14 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const args = ['--import', './testing/wrtc-safe-exit.mjs', '--import', 'tsx', '--conditions=source', '--test', '--test-reporter=spec', ...files];
+// --test-force-exit: a stray handle in one test file must fail loudly in its own tests (the
+// media tests assert that no UDP socket is left), not hang the whole run until CI's limit.
+const args = [
+  '--import', './testing/wrtc-safe-exit.mjs',
+  '--import', 'tsx',
+  '--conditions=source',
+  '--test', '--test-force-exit', '--test-reporter=spec',
+  ...files,
+];
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

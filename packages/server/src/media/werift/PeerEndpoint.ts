@@ -28,6 +28,9 @@ const STATES: Partial<Record<string, EndpointState>> = {
   closed: 'closed',
 };
 
+/** Longest wait for ICE gathering before closing anyway. */
+const GATHERING_WAIT_MS = 2000;
+
 export abstract class PeerEndpoint {
   readonly id: string;
   protected readonly ctx: EndpointContext;
@@ -133,10 +136,32 @@ export abstract class PeerEndpoint {
     this.onClose();
     this.#state = 'closed';
     try {
+      await this.#gatheringDone();
       await this.pc.close();
     } catch (error) {
       this.ctx.log('warn', 'closing peer connection failed', { endpointId: this.id, error: errorMessage(error) });
     }
+  }
+
+  /**
+   * werift's close() closes the sockets its ICE agent holds at that moment, but a gathering still
+   * in progress binds more afterwards and they stay open forever (seen when a client leaves right
+   * after its offer was answered). Gathering local host addresses takes milliseconds, so wait for
+   * it to finish, bounded in case it never reports.
+   */
+  async #gatheringDone(): Promise<void> {
+    if (!this.pc.localDescription || this.pc.iceGatheringState === 'complete') return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, GATHERING_WAIT_MS);
+      const { unSubscribe } = this.pc.iceGatheringStateChange.subscribe((state) => {
+        if (state === 'complete') finish();
+      });
+      function finish() {
+        clearTimeout(timer);
+        unSubscribe();
+        resolve();
+      }
+    });
   }
 
   /** Hook for subclasses: detach from other endpoints before the connection goes. */
