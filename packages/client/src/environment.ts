@@ -32,16 +32,8 @@ export interface KurentoRoomOptions {
 }
 
 /** The options with every default resolved. */
-export interface Environment {
-  WebSocket?: WebSocketConstructor;
-  RTCPeerConnection?: RTCPeerConnectionConstructor;
-  getUserMedia?: GetUserMedia;
-  AudioContext?: AudioContextConstructor;
-  document?: Document;
-  rtcConfiguration?: RTCConfiguration;
-  requestTimeout: number;
-  pingInterval: number;
-}
+export type Environment = Omit<KurentoRoomOptions, 'requestTimeout' | 'pingInterval'> &
+  Required<Pick<KurentoRoomOptions, 'requestTimeout' | 'pingInterval'>>;
 
 export function resolveEnvironment(options: KurentoRoomOptions = {}): Environment {
   const g = globalThis as any;
