@@ -8,7 +8,7 @@ import { handleRest } from './http/restApi.js';
 import { sendError } from './http/respond.js';
 import { serveStatic, type StaticMount } from './http/staticFiles.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
-import type { MediaEngine } from './media/MediaEngine.js';
+import type { FilterSupport, MediaEngine } from './media/MediaEngine.js';
 import type { WeriftEngineOptions } from './media/werift/index.js';
 import { RoomManager } from './room/RoomManager.js';
 import type { CustomRequestHandler } from './signalling/RoomRpcHandler.js';
@@ -126,6 +126,11 @@ export class RoomServer {
   /** The JSON-RPC endpoint a client connects to. */
   get wsUrl(): string {
     return `${this.url.replace(/^http/, 'ws')}/room`;
+  }
+
+  /** Whether the media engine can run video filters (e.g. the hat), and what is missing if not. */
+  filterSupport(): Promise<FilterSupport> {
+    return this.#engine.filterSupport();
   }
 
   async stats(): Promise<RoomServerStats> {

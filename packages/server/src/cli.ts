@@ -33,6 +33,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // One line saying whether the hat filter can run here (GStreamer is probed once).
+  server.filterSupport().then(
+    (filters) => {
+      if (filters.available) server.log.info('video filters available (hat filter on)');
+      else server.log.warn('video filters unavailable (hat requests will be refused)', { reason: filters.reason, missingPackages: filters.missing.join(' ') });
+    },
+    (error: unknown) => server.log.warn('video filters unavailable', { reason: (error as Error).message }),
+  );
 }
 
 main().catch((error: unknown) => {

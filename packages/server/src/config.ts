@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { createHatRequestHandler } from './filters/hatRequestHandler.js';
 import { isLogLevel } from './log.js';
 import { demoDir, type RoomServerOptions } from './RoomServer.js';
 
@@ -60,8 +61,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
     const v = values[flag];
     return typeof v === 'string' ? v : env[envName] || undefined;
   };
-  // The embedded default configuration serves the demo application at `/`.
-  const options: RoomServerOptions = { staticMounts: [{ prefix: '/', dir: demoDir }] };
+  // The embedded default configuration serves the demo application at `/` and answers the
+  // demo's hat filter requests (`customRequest {hat}`).
+  const options: RoomServerOptions = { staticMounts: [{ prefix: '/', dir: demoDir }], customRequestHandler: createHatRequestHandler() };
   const port = get('port', 'PORT');
   options.port = port === undefined ? 8080 : integer('port', port, 0, 65535);
   options.host = get('host', 'HOST');

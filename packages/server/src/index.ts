@@ -1,6 +1,16 @@
 export { createRoomServer, RoomServer, clientBrowserDir, demoDir, type RoomServerOptions, type RoomServerStats } from './RoomServer.js';
-export type { CustomRequestContext, CustomRequestHandler } from './signalling/RoomRpcHandler.js';
-export type { MediaEngine, MediaEngineEvents, EngineStats, PublishRequest, SubscribeRequest } from './media/MediaEngine.js';
+export type { CustomRequestContext, CustomRequestHandler, VideoFilterAccess } from './signalling/RoomRpcHandler.js';
+export type {
+  MediaEngine,
+  MediaEngineEvents,
+  EngineStats,
+  PublishRequest,
+  SubscribeRequest,
+  VideoFilterSpec,
+  FaceOverlayFilterSpec,
+  FilterSupport,
+} from './media/MediaEngine.js';
+export { createHatRequestHandler, DEFAULT_HAT_IMAGE, DEFAULT_HAT_PLACEMENT, type HatFilterOptions } from './filters/hatRequestHandler.js';
 export { MediaEngineError } from './media/MediaEngine.js';
 export { createLogger, type Logger, type LogLevel } from './log.js';
 export { RoomManager } from './room/RoomManager.js';

@@ -51,6 +51,35 @@ export interface EngineStats {
   dataMessagesOut: number;
   /** Keyframe requests sent to publishers. */
   keyFrameRequests: number;
+  /** Video filters running (one external pipeline process each). */
+  videoFilters: number;
+}
+
+/**
+ * A server-side video filter on a publisher's video: the engine decodes the published video,
+ * processes it and forwards the result to every subscriber (and the loopback) in its place.
+ */
+export interface FaceOverlayFilterSpec {
+  type: 'faceOverlay';
+  /** Path of an SVG image drawn over every detected face. */
+  image: string;
+  /**
+   * Where the image goes, relative to the detected face box: `x`/`y` offset the image's corner
+   * by multiples of the face's width/height, `width`/`height` size it in the same units.
+   */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+export type VideoFilterSpec = FaceOverlayFilterSpec;
+
+/** Whether the engine can run video filters here; `missing` names the system packages to install. */
+export interface FilterSupport {
+  available: boolean;
+  missing: string[];
+  /** A human-readable explanation when unavailable. */
+  reason?: string;
 }
 
 export interface MediaEngineEvents {
@@ -60,6 +89,8 @@ export interface MediaEngineEvents {
   endpointState: [endpointId: string, state: EndpointState];
   /** A failure of an endpoint after it was negotiated (e.g. its media stopped with an error). */
   mediaError: [endpointId: string, message: string];
+  /** A video filter stopped on its own (its process died): the publisher's original video flows again. */
+  videoFilterEnded: [publisherId: string, reason: string];
 }
 
 export interface MediaEngine {
@@ -76,6 +107,16 @@ export interface MediaEngine {
    * subscribers. Idempotent: an unknown or closed id resolves.
    */
   release(endpointId: string): Promise<void>;
+  /**
+   * Puts a filter on the video of publisher `publisherId` (replacing any filter it has), or
+   * removes it with `null`. Resolves once the filter runs (subscribers switch to the filtered
+   * video as soon as its first keyframe arrives) or, for `null`, once the original video flows
+   * again and the filter is gone. Rejects with a MediaEngineError of kind 'unsupported' when
+   * filters cannot run here or the publisher's video cannot be filtered.
+   */
+  setVideoFilter(publisherId: string, filter: VideoFilterSpec | null): Promise<void>;
+  /** Whether video filters can run (checked once, then remembered). */
+  filterSupport(): Promise<FilterSupport>;
   stats(): Promise<EngineStats>;
   /** Releases everything; idempotent. */
   close(): Promise<void>;
@@ -84,7 +125,7 @@ export interface MediaEngine {
   off<K extends keyof MediaEngineEvents>(event: K, listener: (...args: MediaEngineEvents[K]) => void): unknown;
 }
 
-export type MediaErrorKind = 'sdp' | 'unknown-endpoint' | 'candidate' | 'closed' | 'internal';
+export type MediaErrorKind = 'sdp' | 'unknown-endpoint' | 'candidate' | 'closed' | 'unsupported' | 'internal';
 
 export class MediaEngineError extends Error {
   readonly kind: MediaErrorKind;

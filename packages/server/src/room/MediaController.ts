@@ -1,6 +1,12 @@
 import { Errors, globalStreamId, parseSender, RoomError, RoomErrorCode } from '@kurento-room/protocol';
 import type { Logger } from '../log.js';
-import { MediaEngineError, type IceCandidateInit, type MediaEngine } from '../media/MediaEngine.js';
+import {
+  MediaEngineError,
+  type FilterSupport,
+  type IceCandidateInit,
+  type MediaEngine,
+  type VideoFilterSpec,
+} from '../media/MediaEngine.js';
 import { EndpointDirectory } from './EndpointDirectory.js';
 import type { Participant, PublishedStream } from './Participant.js';
 import type { Room } from './Room.js';
@@ -14,6 +20,8 @@ function toRoomError(error: unknown, context: string): RoomError {
         return new RoomError(RoomErrorCode.MEDIA_SDP, `${context}: ${error.message}`);
       case 'candidate':
         return Errors.invalidParams(`${context}: ${error.message}`);
+      case 'unsupported':
+        return new RoomError(RoomErrorCode.MEDIA_GENERIC, `${context}: ${error.message}`);
       case 'unknown-endpoint':
       case 'closed':
         return new RoomError(RoomErrorCode.MEDIA_ENDPOINT, `${context}: ${error.message}`);
@@ -54,6 +62,15 @@ export class MediaController {
       this.log.warn('media error', { room: owner.participant.roomName, user: owner.participant.name, endpoint: endpointId, error: message });
       owner.participant.notify('mediaError', { error: message });
     });
+    engine.on('videoFilterEnded', (endpointId, reason) => {
+      const owner = this.endpoints.get(endpointId);
+      if (!owner) return;
+      const p = owner.participant;
+      for (const stream of p.published.values()) {
+        if (stream.endpointId === endpointId) delete stream.filter;
+      }
+      this.log.warn('video filter ended; the original video flows again', { room: p.roomName, user: p.name, endpoint: endpointId, reason });
+    });
     engine.on('endpointState', (endpointId, state) => {
       const owner = this.endpoints.get(endpointId);
       if (!owner) return;
@@ -92,6 +109,38 @@ export class MediaController {
     await this.flushCandidates(p, endpointName, endpointId);
     this.log.info('stream published', { room: p.roomName, user: p.name, stream: streamId, loopback });
     return answer;
+  }
+
+  /** Whether video filters can run in this server's media engine. */
+  filterSupport(): Promise<FilterSupport> {
+    return this.engine.filterSupport();
+  }
+
+  /** The filter on one of the participant's live streams (undefined: none or not published). */
+  videoFilter(p: Participant, streamId: string): VideoFilterSpec | undefined {
+    return p.published.get(streamId)?.filter;
+  }
+
+  /**
+   * Puts a filter on (or with null, takes it off) a live stream of the participant. The engine
+   * ends a stream's filter with the stream, so unpublish, leave and close need nothing more here.
+   */
+  async setVideoFilter(p: Participant, streamId: string, filter: VideoFilterSpec | null): Promise<void> {
+    const stream = p.published.get(streamId);
+    if (!stream || stream.phase !== 'live') throw Errors.notStreaming(p.name, streamId);
+    if (stream.filterChanging) throw new RoomError(RoomErrorCode.MEDIA_GENERIC, `A filter change of stream '${streamId}' of '${p.name}' is already in progress`);
+    stream.filterChanging = true;
+    try {
+      await this.engine.setVideoFilter(stream.endpointId, filter);
+    } catch (error) {
+      throw toRoomError(error, `Cannot ${filter ? 'apply' : 'remove'} the video filter of '${p.name}' (stream '${streamId}')`);
+    } finally {
+      stream.filterChanging = false;
+    }
+    if (p.published.get(streamId) !== stream) throw Errors.notStreaming(p.name, streamId);
+    if (filter) stream.filter = filter;
+    else delete stream.filter;
+    this.log.info(filter ? 'video filter on' : 'video filter off', { room: p.roomName, user: p.name, stream: streamId, ...(filter ? { filter: filter.type } : {}) });
   }
 
   /** Ends a publication and every subscription to it. Returns false when it was not published. */

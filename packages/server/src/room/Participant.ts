@@ -1,5 +1,5 @@
 import { DEFAULT_STREAM_ID, globalStreamId, type NotificationParamsMap } from '@kurento-room/protocol';
-import type { IceCandidateInit } from '../media/MediaEngine.js';
+import type { IceCandidateInit, VideoFilterSpec } from '../media/MediaEngine.js';
 
 /** Sends a notification to the participant's client (through its JSON-RPC session). */
 export type Notify = <M extends keyof NotificationParamsMap>(method: M, params: NotificationParamsMap[M]) => void;
@@ -11,6 +11,10 @@ export interface PublishedStream {
   readonly endpointId: string;
   readonly loopback: boolean;
   phase: EndpointPhase;
+  /** The video filter on this stream, if any. */
+  filter?: VideoFilterSpec;
+  /** A filter change is in progress (changes of one stream do not overlap). */
+  filterChanging?: boolean;
 }
 
 export interface Subscription {
@@ -96,7 +100,12 @@ export class Participant {
       name: this.name,
       joinedAt: new Date(this.joinedAt).toISOString(),
       dataChannels: this.dataChannels,
-      streams: [...this.published.values()].map((s) => ({ id: s.streamId, phase: s.phase, loopback: s.loopback })),
+      streams: [...this.published.values()].map((s) => ({
+        id: s.streamId,
+        phase: s.phase,
+        loopback: s.loopback,
+        ...(s.filter ? { filter: s.filter.type } : {}),
+      })),
       subscriptions: [...this.subscriptions.values()].map((s) => ({ sender: s.sender, phase: s.phase })),
     };
   }

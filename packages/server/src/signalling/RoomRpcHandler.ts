@@ -6,6 +6,7 @@ import {
   type RequestParamsMap,
 } from '@kurento-room/protocol';
 import type { Logger } from '../log.js';
+import type { FilterSupport, VideoFilterSpec } from '../media/MediaEngine.js';
 import type { Participant } from '../room/Participant.js';
 import type { RoomManager } from '../room/RoomManager.js';
 import type { Session } from './Session.js';
@@ -18,6 +19,18 @@ export interface CustomRequestContext {
   room: string;
   /** The requester's published stream ids. */
   publishedStreams: string[];
+  /** Server-side video filters on the requester's own published streams. */
+  videoFilters: VideoFilterAccess;
+}
+
+/** What a custom request handler may do with the requester's video filters. */
+export interface VideoFilterAccess {
+  /** Whether the media engine can run filters here (and what to install if not). */
+  support(): Promise<FilterSupport>;
+  /** The filter on one of the requester's streams, if any. */
+  get(streamId: string): VideoFilterSpec | undefined;
+  /** Puts a filter on a live stream of the requester (null takes it off); rejects with a RoomError. */
+  set(streamId: string, filter: VideoFilterSpec | null): Promise<void>;
 }
 export type CustomRequestHandler = (
   context: CustomRequestContext,
@@ -139,6 +152,14 @@ export class RoomRpcHandler {
         user: p.name,
         room: p.roomName,
         publishedStreams: [...p.published.values()].filter((s) => s.phase === 'live').map((s) => s.streamId),
+        videoFilters: {
+          support: () => this.rooms.media.filterSupport(),
+          get: (streamId) => this.rooms.media.videoFilter(p, streamId),
+          set: async (streamId, filter) => {
+            if (!this.rooms.isMember(p)) throw Errors.notJoined(session.id);
+            await this.rooms.media.setVideoFilter(p, streamId, filter);
+          },
+        },
       });
       return { result: result ?? {} };
     },

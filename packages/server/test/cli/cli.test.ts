@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { parseConfig } from '../../src/config.js';
+import { eventually } from '../helpers/RpcTestClient.js';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const children: ChildProcess[] = [];
@@ -77,9 +78,20 @@ describe('command line', () => {
     assert.match(rpc, /^ws:\/\/127\.0\.0\.1:\d+\/room$/);
     const pong = (await ping(rpc)) as { result: { value: string } };
     assert.equal(pong.result.value, 'pong');
+    await eventually(() => run.stderr().includes('video filters'), 30_000, 'the start-up line about video filters');
     run.child.kill('SIGTERM');
     assert.equal(await run.exit, 0);
     assert.match(run.stderr(), /"msg":"closed"/);
+    // One start-up line says whether the hat filter can run (this machine has GStreamer or not).
+    const filterLines = run.stderr().split('\n').filter((l) => l.includes('video filters'));
+    assert.equal(filterLines.length, 1, run.stderr());
+    assert.match(filterLines[0]!, /video filters (available|unavailable)/);
+  });
+
+  it('the default configuration answers the demo hat request', () => {
+    const parsed = parseConfig([], {});
+    assert.equal(parsed.help, false);
+    assert.equal(typeof (!parsed.help && parsed.options.customRequestHandler), 'function');
   });
 
   it('serves WSS with --tls-cert/--tls-key and exits 0 on SIGINT', async () => {

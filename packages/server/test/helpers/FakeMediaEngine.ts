@@ -2,17 +2,20 @@ import { EventEmitter } from 'node:events';
 import {
   MediaEngineError,
   type EngineStats,
+  type FilterSupport,
   type IceCandidateInit,
   type MediaEngine,
   type MediaEngineEvents,
   type PublishRequest,
   type SubscribeRequest,
+  type VideoFilterSpec,
 } from '../../src/media/MediaEngine.js';
 
 interface FakeEndpoint {
   kind: 'publisher' | 'subscriber';
   publisherId?: string;
   candidates: IceCandidateInit[];
+  filter?: VideoFilterSpec;
 }
 
 /**
@@ -26,6 +29,10 @@ export class FakeMediaEngine implements MediaEngine {
   readonly #events = new EventEmitter();
   /** Delay of publish/subscribe answers, to let tests race other requests against them. */
   negotiationDelayMs = 0;
+  /** What filterSupport() answers; tests switch it to exercise both cases. */
+  support: FilterSupport = { available: true, missing: [] };
+  /** Every setVideoFilter call, in order. */
+  readonly filterCalls: Array<{ publisherId: string; filter: VideoFilterSpec | null }> = [];
 
   on<K extends keyof MediaEngineEvents>(event: K, listener: (...args: MediaEngineEvents[K]) => void): this {
     this.#events.on(event, listener as (...a: unknown[]) => void);
@@ -80,6 +87,28 @@ export class FakeMediaEngine implements MediaEngine {
     this.keyFrameRequests.push(publisherId);
   }
 
+  async filterSupport(): Promise<FilterSupport> {
+    return { ...this.support, missing: [...this.support.missing] };
+  }
+
+  /** Records the filter on the publisher; refuses like a real engine when filters cannot run. */
+  async setVideoFilter(publisherId: string, filter: VideoFilterSpec | null) {
+    const endpoint = this.endpoints.get(publisherId);
+    if (!endpoint || endpoint.kind !== 'publisher') throw new MediaEngineError('unknown-endpoint', `no publisher ${publisherId}`);
+    if (filter && !this.support.available) throw new MediaEngineError('unsupported', `video filters are not available; install: ${this.support.missing.join(' ')}`);
+    this.filterCalls.push({ publisherId, filter });
+    if (filter) endpoint.filter = filter;
+    else delete endpoint.filter;
+  }
+
+  /** Simulates a filter process dying: the engine drops the filter and says so. */
+  endFilter(publisherId: string, reason = 'filter process exited (SIGKILL)') {
+    const endpoint = this.endpoints.get(publisherId);
+    if (!endpoint?.filter) return;
+    delete endpoint.filter;
+    this.emitEvent('videoFilterEnded', publisherId, reason);
+  }
+
   async release(endpointId: string) {
     const endpoint = this.endpoints.get(endpointId);
     if (!endpoint) return;
@@ -92,8 +121,21 @@ export class FakeMediaEngine implements MediaEngine {
   async stats(): Promise<EngineStats> {
     let publishers = 0;
     let subscribers = 0;
-    for (const e of this.endpoints.values()) e.kind === 'publisher' ? publishers++ : subscribers++;
-    return { publishers, subscribers, peerConnections: this.endpoints.size, rtpPacketsIn: 0, rtpPacketsOut: 0, dataMessagesOut: 0, keyFrameRequests: this.keyFrameRequests.length };
+    let videoFilters = 0;
+    for (const e of this.endpoints.values()) {
+      e.kind === 'publisher' ? publishers++ : subscribers++;
+      if (e.filter) videoFilters++;
+    }
+    return {
+      publishers,
+      subscribers,
+      peerConnections: this.endpoints.size,
+      rtpPacketsIn: 0,
+      rtpPacketsOut: 0,
+      dataMessagesOut: 0,
+      keyFrameRequests: this.keyFrameRequests.length,
+      videoFilters,
+    };
   }
 
   async close() {

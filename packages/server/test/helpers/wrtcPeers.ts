@@ -28,6 +28,15 @@ export interface PublisherPeerOptions {
   fps?: number;
   /** 'gradient' (default) compresses well; 'noise' makes the encoder use all the bitrate it is given. */
   content?: 'gradient' | 'noise';
+  /** A fixed I420 picture (width x height) sent as every frame instead of `content`. */
+  picture?: Uint8Array;
+}
+
+/** A decoded frame: I420 planes in `data`. */
+export interface DecodedFrame {
+  width: number;
+  height: number;
+  data: Uint8Array;
 }
 
 export interface SubscriberPeerOptions {
@@ -176,32 +185,43 @@ class PeerBase {
   }
 }
 
-/** Counts frames decoded from every remote video track of a connection. */
-function countRemoteVideoFrames(peer: WrtcPeerConnection, register: (fn: () => void) => void): () => number {
-  let frames = 0;
+/** Frames decoded from every remote video track of a connection: count, last frame, arrival times. */
+class FrameLog {
+  count = 0;
+  last: DecodedFrame | undefined;
+  /** performance.now() of each decoded frame (the most recent 5000). */
+  readonly arrivals: number[] = [];
+}
+
+function countRemoteVideoFrames(peer: WrtcPeerConnection, register: (fn: () => void) => void): FrameLog {
+  const log = new FrameLog();
   const sinks: VideoSink[] = [];
   peer.ontrack = (event) => {
     if (event.track.kind !== 'video') return;
     const sink = new nonstandard.RTCVideoSink(event.track as never);
-    sink.onframe = () => {
-      frames++;
+    sink.onframe = (e: { frame: DecodedFrame }) => {
+      log.count++;
+      log.last = e.frame;
+      log.arrivals.push(performance.now());
+      if (log.arrivals.length > 5000) log.arrivals.shift();
     };
     sinks.push(sink);
   };
   register(() => {
     for (const sink of sinks) sink.stop();
   });
-  return () => frames;
+  return log;
 }
 
 export class PublisherPeer extends PeerBase {
-  readonly #framesReceived: () => number;
+  readonly #framesReceived: FrameLog;
   #framesSent = 0;
   readonly #pendingData: string[] = [];
 
   constructor(options: PublisherPeerOptions) {
     super();
-    const { video = true, audio = true, dataChannel = false, loopback = false, width = 320, height = 240, fps = 20, content = 'gradient' } = options;
+    const { video = true, audio = true, dataChannel = false, loopback = false, width = 320, height = 240, fps = 20, content = 'gradient', picture } = options;
+    if (picture && picture.length !== (width * height * 3) / 2) throw new Error(`picture must be ${width}x${height} I420`);
     const direction = loopback ? 'sendrecv' : 'sendonly';
     this.#framesReceived = countRemoteVideoFrames(this.pc, (fn) => this.onCleanup(fn));
 
@@ -235,7 +255,9 @@ export class PublisherPeer extends PeerBase {
       let seed = 12345;
       const timer = setInterval(() => {
         const shift = this.#framesSent * 4;
-        if (content === 'noise') {
+        if (picture) {
+          data.set(picture);
+        } else if (content === 'noise') {
           for (let i = 0; i < width * height; i++) {
             seed = (seed * 1103515245 + 12345) >>> 0;
             data[i] = seed >>> 24;
@@ -268,7 +290,12 @@ export class PublisherPeer extends PeerBase {
 
   /** Video frames decoded from what the server sent back (loopback). */
   framesReceived(): number {
-    return this.#framesReceived();
+    return this.#framesReceived.count;
+  }
+
+  /** The most recent loopback frame decoded. */
+  lastFrameReceived(): DecodedFrame | undefined {
+    return this.#framesReceived.last;
   }
 
   waitForFramesReceived(count: number, timeoutMs = 15_000): Promise<void> {
@@ -301,7 +328,7 @@ export class PublisherPeer extends PeerBase {
 }
 
 export class SubscriberPeer extends PeerBase {
-  readonly #framesDecoded: () => number;
+  readonly #framesDecoded: FrameLog;
 
   constructor(options: SubscriberPeerOptions) {
     super();
@@ -313,7 +340,17 @@ export class SubscriberPeer extends PeerBase {
   }
 
   framesDecoded(): number {
-    return this.#framesDecoded();
+    return this.#framesDecoded.count;
+  }
+
+  /** The most recent frame decoded. */
+  lastFrame(): DecodedFrame | undefined {
+    return this.#framesDecoded.last;
+  }
+
+  /** performance.now() of each decoded frame, oldest first (the most recent 5000). */
+  frameArrivals(): readonly number[] {
+    return this.#framesDecoded.arrivals;
   }
 
   waitForFrames(count: number, timeoutMs = 15_000): Promise<void> {

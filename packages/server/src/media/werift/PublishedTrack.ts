@@ -1,11 +1,20 @@
 /**
  * One incoming track of a publisher and the forwarders fed from it. The fan-out loop is the
  * media hot path: a counter bump and one forward call per sink, no logging, no allocation here.
+ *
+ * A video track has two possible sources: the publisher's own packets ('original') and, while a
+ * video filter runs, the filter's output ('filtered'). Sinks receive exactly one source at a
+ * time; a change of source waits for the first packet of a keyframe of the new source (so every
+ * decoder can go on without a gap) and rebases each sink's numbering there. Until then the old
+ * source keeps flowing.
  */
 import type { MediaStreamTrack, RTCRtpHeaderExtensionParameters, RTCRtpTransceiver, RtpPacket } from 'werift';
 import type { CodecChoice } from './codecs.js';
 import type { Counters } from './counters.js';
 import type { RtpForwarder } from './RtpForwarder.js';
+import { isVp8KeyFrameStart } from './vp8.js';
+
+export type TrackSource = 'original' | 'filtered';
 
 export class PublishedTrack {
   readonly kind: 'audio' | 'video';
@@ -15,6 +24,11 @@ export class PublishedTrack {
   readonly #sinks = new Set<RtpForwarder>();
   readonly #counters: Counters;
   #unsubscribe: (() => void) | undefined;
+  #active: TrackSource = 'original';
+  #wanted: TrackSource = 'original';
+  /** Receives every original packet while a filter runs (the filter's input). */
+  #tap: ((rtp: RtpPacket) => void) | undefined;
+  readonly #switchListeners = new Set<(source: TrackSource) => void>();
 
   constructor(transceiver: RTCRtpTransceiver, track: MediaStreamTrack, codec: CodecChoice, counters: Counters) {
     this.kind = codec.kind;
@@ -24,6 +38,8 @@ export class PublishedTrack {
     this.#counters = counters;
     this.#unsubscribe = track.onReceiveRtp.subscribe((rtp: RtpPacket) => {
       this.#counters.rtpPacketsIn++;
+      if (this.#tap) this.#tap(rtp);
+      if (this.#active !== 'original' && !this.#switchOn(rtp, 'original')) return;
       for (const sink of this.#sinks) sink.forward(rtp);
     }).unSubscribe;
   }
@@ -38,6 +54,55 @@ export class PublishedTrack {
     return this.track.ssrc;
   }
 
+  /** Whether the sinks can be switched between sources at keyframes (VP8 video). */
+  get switchable(): boolean {
+    return this.kind === 'video' && this.codec.name.toLowerCase() === 'vp8';
+  }
+
+  /** The source the sinks receive now. */
+  get activeSource(): TrackSource {
+    return this.#active;
+  }
+
+  /** Asks for a change of source; it happens at the next keyframe of that source. */
+  want(source: TrackSource): void {
+    this.#wanted = source;
+  }
+
+  /** Switches now, without waiting for a keyframe (the new source's decoders recover on a later one). */
+  forceSwitch(source: TrackSource): void {
+    this.#wanted = source;
+    if (this.#active !== source) this.#switch(source);
+  }
+
+  setTap(tap: ((rtp: RtpPacket) => void) | undefined): void {
+    this.#tap = tap;
+  }
+
+  /** A packet of the filtered video, in the publisher's payload type. */
+  feedFiltered(rtp: RtpPacket): void {
+    if (this.#active !== 'filtered' && !this.#switchOn(rtp, 'filtered')) return;
+    for (const sink of this.#sinks) sink.forward(rtp);
+  }
+
+  onSwitch(listener: (source: TrackSource) => void): () => void {
+    this.#switchListeners.add(listener);
+    return () => this.#switchListeners.delete(listener);
+  }
+
+  /** Switches to `source` if it is wanted and `rtp` starts a keyframe; tells whether `rtp` is to be forwarded. */
+  #switchOn(rtp: RtpPacket, source: TrackSource): boolean {
+    if (this.#wanted !== source || !isVp8KeyFrameStart(rtp.payload)) return false;
+    this.#switch(source);
+    return true;
+  }
+
+  #switch(source: TrackSource): void {
+    this.#active = source;
+    for (const sink of this.#sinks) sink.rebase();
+    for (const listener of this.#switchListeners) listener(source);
+  }
+
   addSink(sink: RtpForwarder): void {
     this.#sinks.add(sink);
   }
@@ -48,6 +113,8 @@ export class PublishedTrack {
 
   close(): void {
     this.#sinks.clear();
+    this.#switchListeners.clear();
+    this.#tap = undefined;
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
   }

@@ -21,6 +21,8 @@ import { PeerEndpoint, type EndpointContext } from './PeerEndpoint.js';
 import { PublishedTrack } from './PublishedTrack.js';
 import { RtpForwarder, extensionIdMap } from './RtpForwarder.js';
 import type { SubscriberEndpoint } from './SubscriberEndpoint.js';
+import { VideoFilterRun, type VideoFilterRunOptions } from './VideoFilterRun.js';
+import type { FaceOverlayFilterSpec } from '../MediaEngine.js';
 
 export interface PublisherOptions {
   loopback: boolean;
@@ -41,6 +43,9 @@ export class PublisherEndpoint extends PeerEndpoint {
   readonly #choices: Map<number, CodecChoice>;
   readonly #offerSdp: string;
   #rembTimer: NodeJS.Timeout | undefined;
+  #filter: VideoFilterRun | undefined;
+  /** Filter changes run one after another. */
+  #filterQueue: Promise<unknown> = Promise.resolve();
 
   /** Validates the offer synchronously, so a bad one never creates a peer connection. */
   static prepare(offerSdp: string): { sdp: string; choices: Map<number, CodecChoice> } {
@@ -109,6 +114,7 @@ export class PublisherEndpoint extends PeerEndpoint {
     published.addSink(
       new RtpForwarder(transceiver.sender, idMap, this.ctx.counters, (error) =>
         this.ctx.log('debug', 'loopback send failed', { endpointId: this.id, error: errorMessage(error) }),
+        published.codec.clockRate,
       ),
     );
     this.listen(transceiver.sender.onPictureLossIndication, () => this.requestKeyFrame());
@@ -117,6 +123,45 @@ export class PublisherEndpoint extends PeerEndpoint {
   /** The published track a subscriber's n-th section of `kind` receives. */
   trackFor(kind: 'audio' | 'video', nth: number): PublishedTrack | undefined {
     return this.tracks.filter((t) => t.kind === kind)[nth];
+  }
+
+  get videoFilter(): VideoFilterRun | undefined {
+    return this.#filter;
+  }
+
+  /**
+   * Runs `filter` on the video track (replacing a running one), or removes the filter with null.
+   * `onEnded` hears of a filter whose process died on its own.
+   */
+  setVideoFilter(filter: FaceOverlayFilterSpec | null, options: VideoFilterRunOptions, onEnded: (reason: string) => void): Promise<void> {
+    const run = async () => {
+      const old = this.#filter;
+      this.#filter = undefined;
+      await old?.stop();
+      if (!filter || this.closed) return;
+      const track = this.tracks.find((t) => t.kind === 'video');
+      if (!track) throw new MediaEngineError('unsupported', `publisher ${this.id} sends no video to filter`);
+      if (!track.switchable) throw new MediaEngineError('unsupported', `video filters need VP8 video; publisher ${this.id} sends ${track.codec.name}`);
+      const filterRun: VideoFilterRun = new VideoFilterRun(track, filter, options, () => this.requestKeyFrame(), this.ctx.log, (reason) => {
+        if (this.#filter === filterRun) this.#filter = undefined;
+        onEnded(reason);
+      });
+      this.#filter = filterRun;
+      try {
+        await filterRun.start();
+      } catch (error) {
+        if (this.#filter === filterRun) this.#filter = undefined;
+        throw error;
+      }
+      if (this.closed) {
+        filterRun.kill();
+        throw new MediaEngineError('closed', `publisher ${this.id} closed while its filter started`);
+      }
+      this.ctx.log('info', 'video filter on', { endpointId: this.id, type: filter.type, pid: filterRun.pid });
+    };
+    const done = this.#filterQueue.then(run, run);
+    this.#filterQueue = done.catch(() => {});
+    return done;
   }
 
   requestKeyFrame(): void {
@@ -187,6 +232,8 @@ export class PublisherEndpoint extends PeerEndpoint {
   }
 
   protected override onClose(): void {
+    this.#filter?.kill();
+    this.#filter = undefined;
     this.#stopRemb();
     this.#throttle.close();
     for (const published of this.tracks) published.close();

@@ -4,6 +4,10 @@
  * it for NACK retransmission, so each subscriber gets its own header object; the payload buffer is
  * shared since nobody writes to it. The sender's offsets start at zero, so a subscriber that joins
  * late sees the publisher's sequence space under its own SSRC: one continuous stream.
+ *
+ * When the track's source changes (a video filter goes on or off), `rebase()` makes the next
+ * packet continue this subscriber's sequence numbers and timestamps where the previous source
+ * left them, so the subscriber sees one stream (same SSRC, no sequence jump, time moving on).
  */
 import { RtpHeader, RtpPacket, type RTCRtpHeaderExtensionParameters, type RTCRtpSender } from 'werift';
 import { SENDER_OWNED_EXTENSIONS } from './codecs.js';
@@ -39,20 +43,60 @@ export class RtpForwarder {
   readonly #idMap: Uint8Array | undefined;
   readonly #counters: Counters;
   readonly #onError: (error: unknown) => void;
+  readonly #ticksPerMs: number;
+  #seqDelta = 0;
+  #tsDelta = 0;
+  #lastSeq = -1;
+  #lastTs = 0;
+  #lastAt = 0;
+  #rebase = false;
 
-  constructor(sender: RTCRtpSender, idMap: Uint8Array | undefined, counters: Counters, onError: (error: unknown) => void) {
+  constructor(
+    sender: RTCRtpSender,
+    idMap: Uint8Array | undefined,
+    counters: Counters,
+    onError: (error: unknown) => void,
+    clockRate = 90_000,
+  ) {
     this.#sender = sender;
     this.#idMap = idMap;
     this.#counters = counters;
     this.#onError = onError;
+    this.#ticksPerMs = clockRate / 1000;
+  }
+
+  /** The next packet comes from another source: continue the outgoing numbering from here. */
+  rebase(): void {
+    this.#rebase = true;
   }
 
   forward(rtp: RtpPacket): void {
     if (this.#sender.stopped || this.#sender.dtlsTransport?.state !== 'connected') return;
     const header = new RtpHeader(rtp.header);
     header.extensions = this.#mapExtensions(rtp.header.extensions);
+    this.#renumber(header);
     this.#counters.rtpPacketsOut++;
     this.#sender.sendRtp(new RtpPacket(header, rtp.payload)).catch(this.#onError);
+  }
+
+  #renumber(header: RtpHeader): void {
+    const now = performance.now();
+    if (this.#rebase) {
+      this.#rebase = false;
+      if (this.#lastSeq >= 0) {
+        this.#seqDelta = (this.#lastSeq + 1 - header.sequenceNumber) & 0xffff;
+        const elapsed = Math.max(1, Math.round((now - this.#lastAt) * this.#ticksPerMs));
+        this.#tsDelta = (this.#lastTs + elapsed - header.timestamp) >>> 0;
+      }
+    }
+    if (this.#seqDelta !== 0) header.sequenceNumber = (header.sequenceNumber + this.#seqDelta) & 0xffff;
+    if (this.#tsDelta !== 0) header.timestamp = (header.timestamp + this.#tsDelta) >>> 0;
+    // Remember the newest packet (not a late, reordered one) as the point to continue from.
+    if (this.#lastSeq < 0 || ((header.sequenceNumber - this.#lastSeq) & 0xffff) < 0x8000) {
+      this.#lastSeq = header.sequenceNumber;
+      this.#lastTs = header.timestamp;
+      this.#lastAt = now;
+    }
   }
 
   #mapExtensions(extensions: Extension[]): Extension[] {

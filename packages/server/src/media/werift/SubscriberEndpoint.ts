@@ -102,6 +102,7 @@ export class SubscriberEndpoint extends PeerEndpoint {
       const idMap = extensionIdMap(section.source.headerExtensions, transceiver.headerExtensions);
       const forwarder = new RtpForwarder(transceiver.sender, idMap, this.ctx.counters, (error) =>
         this.ctx.log('debug', 'forwarding to subscriber failed', { endpointId: this.id, error: errorMessage(error) }),
+        section.source.codec.clockRate,
       );
       section.source.addSink(forwarder);
       this.#links.push({ source: section.source, forwarder });

@@ -5,9 +5,12 @@
  */
 import type { PeerConfig } from 'werift';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
+import { existsSync } from 'node:fs';
 import {
   MediaEngineError,
   type EngineStats,
+  type FilterSupport,
+  type VideoFilterSpec,
   type IceCandidateInit,
   type MediaEngine,
   type MediaEngineEvents,
@@ -16,6 +19,7 @@ import {
   type SubscribeRequest,
 } from '../MediaEngine.js';
 import { createCounters, type Counters } from './counters.js';
+import { probeGstreamer, type GstreamerOptions } from './gstSupport.js';
 import { errorMessage, toLogFn, type MediaLogFn, type MediaLogger } from './log.js';
 import type { EndpointContext, PeerEndpoint } from './PeerEndpoint.js';
 import { PublisherEndpoint } from './PublisherEndpoint.js';
@@ -36,6 +40,31 @@ export interface WeriftMediaEngineOptions {
   keyFrameIntervalMs?: number;
   /** Bitrate cap sent to publishers with REMB, in bit/s; 0 disables. Default 2,500,000. */
   maxPublisherBitrate?: number;
+  /** Video filters (GStreamer processes). */
+  filters?: {
+    /** Default true: filters run where GStreamer has what they need. */
+    enabled?: boolean;
+    gstreamer?: GstreamerOptions;
+    /** Bitrate of the filtered video, bit/s. Default 1,000,000. */
+    bitrate?: number;
+    /** Longest run of frames between keyframes in the filtered video. Default 30. */
+    keyFrameMaxDistance?: number;
+    /** How long enabling a filter waits for its first output. Default 10,000 ms. */
+    startTimeoutMs?: number;
+  };
+}
+
+function validateFilter(filter: unknown): asserts filter is VideoFilterSpec {
+  const f = filter as Partial<VideoFilterSpec> | null;
+  if (!f || typeof f !== 'object' || f.type !== 'faceOverlay') {
+    throw new MediaEngineError('unsupported', `unknown video filter ${JSON.stringify(f?.type ?? filter)}; supported: faceOverlay`);
+  }
+  if (typeof f.image !== 'string' || !existsSync(f.image)) {
+    throw new MediaEngineError('unsupported', `face overlay image '${String(f.image)}' does not exist`);
+  }
+  for (const key of ['x', 'y', 'width', 'height'] as const) {
+    if (typeof f[key] !== 'number' || !Number.isFinite(f[key])) throw new MediaEngineError('unsupported', `face overlay '${key}' must be a finite number`);
+  }
 }
 
 function validateCandidate(candidate: unknown): asserts candidate is IceCandidateInit {
@@ -60,6 +89,8 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
   readonly #ctx: EndpointContext;
   readonly #keyFrameIntervalMs: number;
   readonly #maxPublisherBitrate: number;
+  readonly #filters: NonNullable<WeriftMediaEngineOptions['filters']>;
+  #filterSupport: Promise<FilterSupport> | undefined;
   #closed = false;
 
   constructor(options: WeriftMediaEngineOptions = {}) {
@@ -67,6 +98,7 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
     this.#log = toLogFn(options.logger);
     this.#keyFrameIntervalMs = options.keyFrameIntervalMs ?? 500;
     this.#maxPublisherBitrate = options.maxPublisherBitrate ?? 2_500_000;
+    this.#filters = options.filters ?? {};
     const peerConfig: Partial<PeerConfig> = {
       iceAdditionalHostAddresses: options.iceAdditionalHostAddresses ?? ['127.0.0.1'],
       iceUseIpv6: options.iceUseIpv6 ?? false,
@@ -177,6 +209,43 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
     publisher.requestKeyFrame();
   }
 
+  filterSupport(): Promise<FilterSupport> {
+    if (this.#filters.enabled === false) {
+      return Promise.resolve({ available: false, missing: [], reason: 'video filters are disabled in this server' });
+    }
+    this.#filterSupport ??= probeGstreamer(this.#filters.gstreamer ?? {});
+    return this.#filterSupport;
+  }
+
+  async setVideoFilter(publisherId: string, filter: VideoFilterSpec | null): Promise<void> {
+    this.#assertOpen();
+    const publisher = this.#publishers.get(publisherId);
+    if (!publisher || publisher.closed) throw new MediaEngineError('unknown-endpoint', `unknown publisher endpoint ${String(publisherId)}`);
+    if (filter !== null) {
+      validateFilter(filter);
+      const support = await this.filterSupport();
+      if (!support.available) {
+        const packages = support.missing.length > 0 ? `; install: ${support.missing.join(' ')}` : '';
+        throw new MediaEngineError('unsupported', `video filters are not available: ${support.reason ?? 'unknown reason'}${packages}`);
+      }
+    }
+    await publisher.setVideoFilter(
+      filter,
+      {
+        gst: this.#filters.gstreamer ?? {},
+        bitrate: this.#filters.bitrate ?? 1_000_000,
+        keyFrameMaxDistance: this.#filters.keyFrameMaxDistance ?? 30,
+        startTimeoutMs: this.#filters.startTimeoutMs ?? 10_000,
+        switchBackTimeoutMs: 3000,
+      },
+      (reason) => {
+        this.#log('warn', 'video filter ended on its own', { endpointId: publisherId, reason });
+        this.emit('videoFilterEnded', publisherId, reason);
+      },
+    );
+    if (filter === null) this.#log('info', 'video filter off', { endpointId: publisherId });
+  }
+
   async release(endpointId: string): Promise<void> {
     const endpoint = this.#endpoints.get(endpointId);
     if (!endpoint) return;
@@ -203,6 +272,7 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
       publishers: this.#publishers.size,
       subscribers: this.#subscribers.size,
       peerConnections: this.#endpoints.size,
+      videoFilters: [...this.#publishers.values()].filter((p) => p.videoFilter !== undefined).length,
       ...this.#counters,
     };
   }
