@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { createRoomServer, type RoomServer } from '@kurento-room/server';
+import { createRoomServer, type CustomRequestHandler, type RoomServer } from '@kurento-room/server';
 import { launchChromium, waitForFrames, type LaunchedBrowser } from '../../../testing/chromium.js';
 
 /** The built demo, served at `/` as `npm start` does. */
@@ -32,18 +32,26 @@ export interface DemoBed {
   close(): Promise<void>;
 }
 
-export async function startBed(options: { adminSecret?: string } = {}): Promise<DemoBed> {
+export interface BedOptions {
+  adminSecret?: string;
+  customRequestHandler?: CustomRequestHandler;
+  /** Extra Chromium flags, e.g. a video file for the fake camera. */
+  chromiumArgs?: string[];
+}
+
+export async function startBed(options: BedOptions = {}): Promise<DemoBed> {
   ensureDemoBuilt();
   const server = await createRoomServer({
     port: 0,
     host: '127.0.0.1',
     logLevel: 'warn',
     adminSecret: options.adminSecret,
+    customRequestHandler: options.customRequestHandler,
     staticMounts: [{ prefix: '/', dir: demoDist }],
   });
   let browser: LaunchedBrowser;
   try {
-    browser = await launchChromium();
+    browser = await launchChromium(options.chromiumArgs);
   } catch (error) {
     await server.close();
     throw error;
