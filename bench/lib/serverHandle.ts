@@ -1,0 +1,88 @@
+/** Starts bench/serverProcess.ts as a child process and talks to it over IPC. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface ServerUsage {
+  rssBytes: number;
+  heapUsedBytes: number;
+  cpuUserMicros: number;
+  cpuSystemMicros: number;
+  stats: { rooms: number; participants: number; connections: number; sessions: number };
+}
+
+export interface ServerProcessOptions {
+  /** Passed to createRoomServer as JSON (so only plain data). */
+  serverOptions?: Record<string, unknown>;
+  /** Extra Node flags for the child, e.g. --expose-gc. */
+  nodeFlags?: string[];
+}
+
+export interface ServerHandle {
+  pid: number;
+  wsUrl: string;
+  url: string;
+  usage(options?: { gc?: boolean }): Promise<ServerUsage>;
+  close(): Promise<void>;
+}
+
+const entry = fileURLToPath(new URL('../serverProcess.ts', import.meta.url));
+
+export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerHandle> {
+  const child: ChildProcess = fork(entry, [], {
+    execArgv: ['--import', 'tsx', '--conditions=source', ...(options.nodeFlags ?? [])],
+    env: { ...process.env, BENCH_SERVER_OPTIONS: JSON.stringify(options.serverOptions ?? {}) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = await new Promise<{ wsUrl: string; url: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the server process did not start within 30 s')), 30_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server process exited early (code ${code})`));
+    });
+    child.on('message', (m) => {
+      const message = m as { type: string; wsUrl: string; url: string };
+      if (message.type === 'ready') {
+        clearTimeout(timer);
+        resolve(message);
+      }
+    });
+  });
+  let nextId = 1;
+  const pending = new Map<number, (u: ServerUsage) => void>();
+  child.on('message', (m) => {
+    const message = m as { type: string; id: number } & ServerUsage;
+    if (message.type === 'usage') {
+      pending.get(message.id)?.(message);
+      pending.delete(message.id);
+    }
+  });
+  return {
+    pid: child.pid ?? -1,
+    wsUrl: ready.wsUrl,
+    url: ready.url,
+    usage(o = {}) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no usage answer from the server process')), 30_000);
+        pending.set(id, (u) => {
+          clearTimeout(timer);
+          resolve(u);
+        });
+        child.send({ type: 'usage', id, gc: o.gc === true });
+      });
+    },
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.send({ type: 'close' });
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+export function cpuMicros(u: ServerUsage): number {
+  return u.cpuUserMicros + u.cpuSystemMicros;
+}

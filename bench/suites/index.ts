@@ -1,0 +1,10 @@
+/** Every benchmark, in the order `npm run bench` runs them. */
+import type { BenchSuite } from '../lib/results.js';
+import { browserFirstFrame } from './browserFirstFrame.js';
+import { chatFanout } from './chatFanout.js';
+import { clientBundle } from './clientBundle.js';
+import { memoryPerParticipant } from './memoryPerParticipant.js';
+import { sfuNotMeasured } from './sfuNotMeasured.js';
+import { signallingJoins } from './signallingJoins.js';
+
+export const suites: BenchSuite[] = [clientBundle, signallingJoins, chatFanout, memoryPerParticipant, browserFirstFrame, sfuNotMeasured];

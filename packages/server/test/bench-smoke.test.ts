@@ -1,0 +1,72 @@
+// A tiny run of every benchmark of bench/ (issue 6), so that they keep working: each produces
+// its metrics with finite numbers of the right shape. No timing assertions: the figures of a
+// smoke run mean nothing; `npm run bench` measures.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { chromiumAvailable } from '../../../testing/chromium.js';
+import { formatTable, type Metric, type Metrics } from '../../../bench/lib/results.js';
+import { browserFirstFrame } from '../../../bench/suites/browserFirstFrame.js';
+import { chatFanout } from '../../../bench/suites/chatFanout.js';
+import { clientBundle } from '../../../bench/suites/clientBundle.js';
+import { memoryPerParticipant } from '../../../bench/suites/memoryPerParticipant.js';
+import { sfuNotMeasured } from '../../../bench/suites/sfuNotMeasured.js';
+import { signallingJoins } from '../../../bench/suites/signallingJoins.js';
+import type { BenchSuite } from '../../../bench/lib/results.js';
+
+const quiet = () => undefined;
+
+function assertMeasured(metrics: Metrics, key: string, detailKeys: string[]): Metric {
+  const m = metrics[key];
+  assert.ok(m, `${key} is reported`);
+  assert.equal(typeof m.value, 'number', `${key} has a value`);
+  assert.ok(Number.isFinite(m.value), `${key} is finite: ${m.value}`);
+  assert.ok((m.value as number) >= 0, `${key} is not negative`);
+  assert.equal(typeof m.ok, 'boolean', `${key} is checked against its budget`);
+  for (const d of detailKeys) assert.ok(Number.isFinite(m.details?.[d]), `${key} details.${d} is a finite number: ${String(m.details?.[d])}`);
+  return m;
+}
+
+async function smoke(suite: BenchSuite): Promise<Metrics> {
+  const metrics = await suite.run('smoke', quiet);
+  assert.deepEqual(Object.keys(metrics).sort(), [...suite.keys].sort(), `${suite.name} reports exactly its keys`);
+  return metrics;
+}
+
+describe('benchmarks (smoke runs, tiny sizes)', () => {
+  it('client.bundleGzipBytes', async () => {
+    const m = assertMeasured(await smoke(clientBundle), 'client.bundleGzipBytes', ['minifiedBytes']);
+    assert.ok((m.value as number) > 0 && (m.value as number) < (m.details!.minifiedBytes as number));
+  });
+
+  it('signalling.joinsPerSecond (server in its own process)', async () => {
+    const m = assertMeasured(await smoke(signallingJoins), 'signalling.joinsPerSecond', ['joinsPerServerCpuSecond', 'joinLatencyP99Ms', 'participantsPerRep']);
+    assert.ok((m.value as number) > 0);
+  });
+
+  it('signalling.chatFanoutP99Ms (every message reaches every member)', async () => {
+    const m = assertMeasured(await smoke(chatFanout), 'signalling.chatFanoutP99Ms', ['p50Ms', 'p99Ms', 'allMembersReachedP99Ms', 'deliveries']);
+    assert.equal(m.details!.deliveries, (m.details!.members as number) * (m.details!.messages as number));
+  });
+
+  it('signalling.memoryPerParticipantKB', async () => {
+    // RSS growth over a few dozen participants may be zero or even negative; only the shape counts.
+    const metrics = await smoke(memoryPerParticipant);
+    const m = metrics['signalling.memoryPerParticipantKB'];
+    assert.ok(Number.isFinite(m.value));
+    assert.ok(Number.isFinite(m.details?.heapUsedKBPerParticipant));
+    assert.ok((m.details!.baselineRssMB as number) > 0);
+  });
+
+  it('browser.connectToFirstFrameP50Ms (one run)', { skip: chromiumAvailable() ? false : 'Chromium not installed' }, async () => {
+    assertMeasured(await smoke(browserFirstFrame), 'browser.connectToFirstFrameP50Ms', ['p50Ms', 'p95Ms', 'runs']);
+  });
+
+  it('the SFU and Janus figures are reported as not measured yet, with a reason, not as numbers', async () => {
+    const metrics = await smoke(sfuNotMeasured);
+    for (const [key, m] of Object.entries(metrics)) {
+      assert.equal(m.value, null, key);
+      assert.match(m.reason ?? '', /not implemented yet/, key);
+    }
+    assert.match(formatTable(metrics), /not measured yet/);
+  });
+});
