@@ -25,6 +25,13 @@ import type { EndpointContext, PeerEndpoint } from './PeerEndpoint.js';
 import { PublisherEndpoint } from './PublisherEndpoint.js';
 import { SubscriberEndpoint } from './SubscriberEndpoint.js';
 
+/**
+ * Keyframe requests to one publisher are at most this frequent. A subscriber that connects
+ * inside the window waits for its end for its first picture, so the window is short; a burst of
+ * requests (many subscribers, a lossy one) still costs at most 4 keyframes a second.
+ */
+const DEFAULT_KEYFRAME_INTERVAL_MS = 250;
+
 export interface WeriftMediaEngineOptions {
   /** Extra host addresses for ICE; werift skips loopback unless listed. Default ['127.0.0.1']. */
   iceAdditionalHostAddresses?: string[];
@@ -36,7 +43,7 @@ export interface WeriftMediaEngineOptions {
   iceServers?: Array<{ urls: string | string[]; username?: string; credential?: string }>;
   /** A log function, or a logger object with debug/info/warn/error methods. */
   logger?: MediaLogFn | MediaLogger;
-  /** Minimum time between keyframe requests to one publisher. Default 500 ms. */
+  /** Minimum time between keyframe requests to one publisher. Default 250 ms. */
   keyFrameIntervalMs?: number;
   /** Bitrate cap sent to publishers with REMB, in bit/s; 0 disables. Default 2,500,000. */
   maxPublisherBitrate?: number;
@@ -96,7 +103,7 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
   constructor(options: WeriftMediaEngineOptions = {}) {
     super();
     this.#log = toLogFn(options.logger);
-    this.#keyFrameIntervalMs = options.keyFrameIntervalMs ?? 500;
+    this.#keyFrameIntervalMs = options.keyFrameIntervalMs ?? DEFAULT_KEYFRAME_INTERVAL_MS;
     this.#maxPublisherBitrate = options.maxPublisherBitrate ?? 2_500_000;
     this.#filters = options.filters ?? {};
     const peerConfig: Partial<PeerConfig> = {
