@@ -4,7 +4,8 @@
  * - options (JSON) come in the BENCH_SERVER_OPTIONS environment variable;
  * - it sends { type: 'ready', wsUrl, url } once listening;
  * - it answers { type: 'usage', id, gc? } with { type: 'usage', id, rssBytes, heapUsedBytes,
- *   cpuUserMicros, cpuSystemMicros, stats } (gc() first when asked and exposed);
+ *   cpuUserMicros, cpuSystemMicros, stats, media } (gc() first when asked and exposed; media is the
+ *   engine's counters, e.g. rtpPacketsIn / rtpPacketsOut);
  * - { type: 'close' } closes the server and exits.
  */
 import { createRoomServer, type RoomServerOptions } from '@kurento-room/server';
@@ -40,6 +41,7 @@ process.on('message', (raw) => {
         cpuUserMicros: cpu.user,
         cpuSystemMicros: cpu.system,
         stats: { rooms: stats.rooms, participants: stats.participants, connections: stats.connections, sessions: stats.sessions },
+        media: { ...stats.media },
       });
     })();
   } else if (message.type === 'close') {

@@ -8,6 +8,8 @@ export interface ServerUsage {
   cpuUserMicros: number;
   cpuSystemMicros: number;
   stats: { rooms: number; participants: number; connections: number; sessions: number };
+  /** The media engine's counters (server.stats().media). */
+  media: { rtpPacketsIn: number; rtpPacketsOut: number; peerConnections: number; [key: string]: number };
 }
 
 export interface ServerProcessOptions {

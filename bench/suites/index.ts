@@ -4,7 +4,7 @@ import { browserFirstFrame } from './browserFirstFrame.js';
 import { chatFanout } from './chatFanout.js';
 import { clientBundle } from './clientBundle.js';
 import { memoryPerParticipant } from './memoryPerParticipant.js';
-import { sfuNotMeasured } from './sfuNotMeasured.js';
+import { sfu } from './sfu.js';
 import { signallingJoins } from './signallingJoins.js';
 
-export const suites: BenchSuite[] = [clientBundle, signallingJoins, chatFanout, memoryPerParticipant, browserFirstFrame, sfuNotMeasured];
+export const suites: BenchSuite[] = [clientBundle, signallingJoins, chatFanout, memoryPerParticipant, browserFirstFrame, sfu];

@@ -1,0 +1,108 @@
+/** Starts the SFU load generator (rtpLoad.ts) in its own process and talks to it over IPC. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface StreamTotals {
+  received: number;
+  expected: number;
+  /** Streams that received nothing during the window. */
+  silent: number;
+  worstLossPct: number;
+}
+
+export interface LoadWindow {
+  seconds: number;
+  generatorCpuMicros: number;
+  packetsSent: number;
+  streams: { video: StreamTotals; audio: StreamTotals };
+  subscriberStreams: number;
+  latency: { samples: number; p50Ms: number; p99Ms: number; maxMs: number };
+  errors: string[];
+  peerStates: Record<string, number>;
+}
+
+export interface RtpLoad {
+  pid: number;
+  addRooms(wsUrl: string, rooms: string[], participants: number): Promise<{ peers: number; states: Record<string, number> }>;
+  startWindow(): Promise<void>;
+  stopWindow(): Promise<LoadWindow>;
+  close(): Promise<void>;
+}
+
+const entry = fileURLToPath(new URL('./rtpLoad.ts', import.meta.url));
+
+export async function startRtpLoad(): Promise<RtpLoad> {
+  const child: ChildProcess = fork(entry, [], {
+    execArgv: ['--import', 'tsx', '--conditions=source'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the load generator did not start within 30 s')), 30_000);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the load generator exited early (code ${code}, signal ${signal})`));
+    });
+    child.once('message', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  let died: string | undefined;
+  child.on('exit', (code, signal) => {
+    died = `the load generator process exited (code ${code}, signal ${signal})`;
+    for (const [, p] of pending) p.reject(new Error(died));
+    pending.clear();
+  });
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (m: Record<string, unknown>) => void; reject: (e: Error) => void }>();
+  child.on('message', (raw) => {
+    const m = raw as { type: string; id: number; ok?: boolean; error?: string };
+    const p = pending.get(m.id);
+    if (m.type !== 'reply' || !p) return;
+    pending.delete(m.id);
+    if (m.ok) p.resolve(m);
+    else p.reject(new Error(m.error ?? 'load generator error'));
+  });
+  const call = (message: Record<string, unknown>, timeoutMs = 300_000): Promise<Record<string, unknown>> => {
+    if (died) return Promise.reject(new Error(died));
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`load generator: no answer to ${String(message.type)} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      pending.set(id, {
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      child.send({ ...message, id });
+    });
+  };
+  return {
+    pid: child.pid ?? -1,
+    async addRooms(wsUrl, rooms, participants) {
+      const m = await call({ type: 'addRooms', wsUrl, rooms, participants });
+      return { peers: m.peers as number, states: m.states as Record<string, number> };
+    },
+    async startWindow() {
+      await call({ type: 'startWindow' });
+    },
+    async stopWindow() {
+      return (await call({ type: 'stopWindow' })) as unknown as LoadWindow;
+    },
+    async close() {
+      if (died) return;
+      await call({ type: 'close' }, 10_000).catch(() => undefined);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
