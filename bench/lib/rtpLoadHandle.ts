@@ -8,6 +8,9 @@ export interface StreamTotals {
   /** Streams that received nothing during the window. */
   silent: number;
   worstLossPct: number;
+  /** Packets received / expected on the streams that received at least one packet. */
+  connectedReceived: number;
+  connectedExpected: number;
 }
 
 export interface LoadWindow {
@@ -16,7 +19,7 @@ export interface LoadWindow {
   packetsSent: number;
   streams: { video: StreamTotals; audio: StreamTotals };
   subscriberStreams: number;
-  latency: { samples: number; p50Ms: number; p99Ms: number; maxMs: number };
+  latency: { samples: number; p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number; over10Ms: number };
   errors: string[];
   peerStates: Record<string, number>;
 }
