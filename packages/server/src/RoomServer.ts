@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Defaults } from '@kurento-room/protocol';
 import { handleRest } from './http/restApi.js';
@@ -28,7 +29,13 @@ export interface RoomServerOptions {
   /** A media engine to use instead of the default werift SFU (e.g. in tests). */
   mediaEngine?: MediaEngine;
   /** Options of the default werift SFU. */
-  media?: WeriftEngineOptions;
+  media?: WeriftEngineOptions & {
+    /**
+     * Worker threads running media, rooms spread over them. Default: the number of cores. 0 or 1
+     * keeps media in the main thread.
+     */
+    workers?: number;
+  };
   /** How long a participant survives the loss of its socket, in ms. Default 10000. */
   reconnectionGraceMs?: number;
   /** Largest accepted JSON-RPC frame, in characters. Default 1,000,000. */
@@ -184,14 +191,24 @@ export class RoomServer {
   }
 }
 
-/** Creates a room server (with the werift SFU unless `mediaEngine` is given) and starts listening. */
+/**
+ * Creates a room server (with the werift SFU unless `mediaEngine` is given, on worker threads when
+ * there are several cores) and starts listening.
+ */
 export async function createRoomServer(options: RoomServerOptions = {}): Promise<RoomServer> {
   const log = options.logger ?? createLogger(options.logLevel ?? 'info');
   let engine = options.mediaEngine;
   if (!engine) {
-    // Loaded on demand so that programs bringing their own engine never load werift.
-    const { createWeriftMediaEngine } = await import('./media/werift/index.js');
-    engine = createWeriftMediaEngine({ ...options.media, logger: log.child('sfu') });
+    const { workers = availableParallelism(), ...media } = options.media ?? {};
+    if (workers > 1) {
+      // One werift engine per core: werift does all its packet work on one JavaScript thread.
+      const { createWorkerPoolMediaEngine } = await import('./media/workers/index.js');
+      engine = createWorkerPoolMediaEngine({ ...media, workers, logger: log.child('sfu') });
+    } else {
+      // Loaded on demand so that programs bringing their own engine never load werift.
+      const { createWeriftMediaEngine } = await import('./media/werift/index.js');
+      engine = createWeriftMediaEngine({ ...media, logger: log.child('sfu') });
+    }
   }
   return new RoomServer(options, engine, log).listen();
 }

@@ -19,6 +19,8 @@ Options:
   --grace-ms <n>        how long a participant survives a lost socket (GRACE_MS, default 10000)
   --ice-ports <a-b>     UDP port range of the SFU's peer connections (ICE_PORTS)
   --announce-ip <addr>  extra host address for ICE candidates, e.g. a public IP (ANNOUNCE_IP)
+  --media-workers <n>   worker threads for media, rooms spread over them (MEDIA_WORKERS,
+                        default the number of cores; 0 or 1 = media in the main thread)
   -h, --help            print this help and exit
 `;
 
@@ -49,6 +51,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
         'grace-ms': { type: 'string' },
         'ice-ports': { type: 'string' },
         'announce-ip': { type: 'string' },
+        'media-workers': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -88,6 +91,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
   }
   const announce = get('announce-ip', 'ANNOUNCE_IP');
   if (announce !== undefined) media.iceAdditionalHostAddresses = ['127.0.0.1', announce];
+  const workers = get('media-workers', 'MEDIA_WORKERS');
+  if (workers !== undefined) media.workers = integer('media-workers', workers, 0, 256);
   options.media = media;
   return { help: false, options };
 }

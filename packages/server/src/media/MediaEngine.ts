@@ -19,6 +19,11 @@ export interface PublishRequest {
   loopback: boolean;
   /** Accept a data channel on this connection and relay its messages to subscribers. */
   dataChannels: boolean;
+  /**
+   * Endpoints that exchange media with each other (a room's name): an engine spread over worker
+   * threads keeps a group on one thread. Optional; engines in one thread ignore it.
+   */
+  group?: string;
 }
 
 export interface SubscribeRequest {
@@ -30,6 +35,8 @@ export interface SubscribeRequest {
   sdpOffer: string;
   /** Accept a data channel on this connection and deliver the publisher's data messages on it. */
   dataChannels: boolean;
+  /** As in PublishRequest; a subscriber always goes where its publisher is. */
+  group?: string;
 }
 
 export interface NegotiationResult {
@@ -53,6 +60,8 @@ export interface EngineStats {
   keyFrameRequests: number;
   /** Video filters running (one external pipeline process each). */
   videoFilters: number;
+  /** Worker threads running media, for an engine spread over threads (absent: all in this thread). */
+  workers?: number;
 }
 
 /**

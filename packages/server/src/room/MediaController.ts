@@ -92,7 +92,7 @@ export class MediaController {
     this.endpoints.set(endpointId, { participant: p, endpointName, kind: 'publisher' });
     let answer: string;
     try {
-      ({ sdpAnswer: answer } = await this.engine.publish({ endpointId, sdpOffer, loopback, dataChannels: p.dataChannels }));
+      ({ sdpAnswer: answer } = await this.engine.publish({ endpointId, sdpOffer, loopback, dataChannels: p.dataChannels, group: p.roomName }));
     } catch (error) {
       if (p.published.get(streamId) === stream) p.published.delete(streamId);
       this.endpoints.delete(endpointId);
@@ -186,6 +186,8 @@ export class MediaController {
         publisherId: stream.endpointId,
         sdpOffer,
         dataChannels: true,
+        // The room keeps all its media on one worker thread of a pooled engine.
+        group: room.name,
       }));
     } catch (error) {
       if (p.subscriptions.get(key) === subscription) p.subscriptions.delete(key);

@@ -52,7 +52,7 @@ function ping(url: string, options: WebSocket.ClientOptions = {}): Promise<unkno
 describe('command line', () => {
   it('--help lists every option', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=source', cli, '--help']).toString();
-    for (const flag of ['--port', '--host', '--tls-cert', '--tls-key', '--admin-secret', '--log-level', '--grace-ms', '--ice-ports', '--help']) {
+    for (const flag of ['--port', '--host', '--tls-cert', '--tls-key', '--admin-secret', '--log-level', '--grace-ms', '--ice-ports', '--media-workers', 'MEDIA_WORKERS', '--help']) {
       assert.ok(out.includes(flag), flag);
     }
   });
@@ -86,6 +86,17 @@ describe('command line', () => {
     const filterLines = run.stderr().split('\n').filter((l) => l.includes('video filters'));
     assert.equal(filterLines.length, 1, run.stderr());
     assert.match(filterLines[0]!, /video filters (available|unavailable)/);
+  });
+
+  it('--media-workers / MEDIA_WORKERS sets the number of media threads', () => {
+    const flag = parseConfig(['--media-workers', '3'], { MEDIA_WORKERS: '1' });
+    assert.equal(!flag.help && flag.options.media?.workers, 3);
+    const env = parseConfig([], { MEDIA_WORKERS: '0' });
+    assert.equal(!env.help && env.options.media?.workers, 0);
+    const unset = parseConfig([], {});
+    assert.equal(!unset.help && unset.options.media?.workers, undefined);
+    assert.throws(() => parseConfig(['--media-workers=-1'], {}), /--media-workers must be an integer/);
+    assert.throws(() => parseConfig(['--media-workers', 'two'], {}), /--media-workers must be an integer/);
   });
 
   it('the default configuration answers the demo hat request', () => {

@@ -31,7 +31,7 @@ export async function publish(
   router: CandidateRouter,
   endpointId: string,
   peer: PublisherPeer,
-  opts: { loopback?: boolean; dataChannels?: boolean } = {},
+  opts: { loopback?: boolean; dataChannels?: boolean; group?: string } = {},
 ): Promise<string> {
   router.attach(endpointId, peer);
   peer.onLocalCandidate((c) => void engine.addIceCandidate(endpointId, c).catch(() => {}));
@@ -41,6 +41,7 @@ export async function publish(
     sdpOffer,
     loopback: opts.loopback ?? false,
     dataChannels: opts.dataChannels ?? false,
+    ...(opts.group !== undefined ? { group: opts.group } : {}),
   });
   await peer.setAnswer(sdpAnswer);
   return sdpAnswer;
@@ -52,12 +53,18 @@ export async function subscribe(
   endpointId: string,
   publisherId: string,
   peer: SubscriberPeer,
-  opts: { dataChannels?: boolean } = {},
+  opts: { dataChannels?: boolean; group?: string } = {},
 ): Promise<string> {
   router.attach(endpointId, peer);
   peer.onLocalCandidate((c) => void engine.addIceCandidate(endpointId, c).catch(() => {}));
   const sdpOffer = await peer.createOffer();
-  const { sdpAnswer } = await engine.subscribe({ endpointId, publisherId, sdpOffer, dataChannels: opts.dataChannels ?? false });
+  const { sdpAnswer } = await engine.subscribe({
+    endpointId,
+    publisherId,
+    sdpOffer,
+    dataChannels: opts.dataChannels ?? false,
+    ...(opts.group !== undefined ? { group: opts.group } : {}),
+  });
   await peer.setAnswer(sdpAnswer);
   return sdpAnswer;
 }

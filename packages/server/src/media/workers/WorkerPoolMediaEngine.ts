@@ -1,0 +1,311 @@
+/**
+ * The MediaEngine spread over worker threads: N threads (default: one per core), each running a
+ * WeriftMediaEngine. Every endpoint of a group (a room) lives in one worker, because a subscriber
+ * takes its RTP straight from its publisher's in-memory track; groups are spread over workers by
+ * load. This class only routes: it keeps which worker holds which endpoint and relays events.
+ */
+import { availableParallelism } from 'node:os';
+import { TypedEmitter } from '../../util/TypedEmitter.js';
+import {
+  MediaEngineError,
+  type EngineStats,
+  type FilterSupport,
+  type IceCandidateInit,
+  type MediaEngine,
+  type MediaEngineEvents,
+  type NegotiationResult,
+  type PublishRequest,
+  type SubscribeRequest,
+  type VideoFilterSpec,
+} from '../MediaEngine.js';
+import { errorMessage, toLogFn, type MediaLogFn, type MediaLogger } from '../werift/log.js';
+import type { WeriftMediaEngineOptions } from '../werift/WeriftMediaEngine.js';
+import { MediaWorkerHandle } from './MediaWorkerHandle.js';
+import type { WorkerEvent } from './protocol.js';
+import { addStats, emptyStats } from './stats.js';
+
+export interface WorkerPoolMediaEngineOptions extends Omit<WeriftMediaEngineOptions, 'logger'> {
+  /** Number of worker threads. Default: the number of cores (`os.availableParallelism()`). */
+  workers?: number;
+  /** Receives the workers' logs (with a `worker` field) and the pool's own. */
+  logger?: MediaLogFn | MediaLogger;
+}
+
+/** Endpoints placed together: a named group (room) or, without a name, one publisher and its subscribers. */
+interface Group {
+  name: string | undefined;
+  worker: MediaWorkerHandle;
+  endpoints: number;
+}
+
+interface Endpoint {
+  group: Group;
+  /** Set for a subscriber: the publisher it receives from. */
+  publisherId?: string;
+  /** Set for a publisher: its subscribers, released with it by the worker. */
+  subscribers?: Set<string>;
+}
+
+/** What one worker holds, for operators and tests. */
+export interface WorkerInfo {
+  index: number;
+  threadId: number;
+  /** Endpoints the pool placed on this worker. */
+  endpoints: number;
+  /** Named groups (rooms) placed on this worker. */
+  groups: string[];
+  /** The worker engine's own statistics. */
+  stats: EngineStats;
+}
+
+export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> implements MediaEngine {
+  readonly #size: number;
+  readonly #slots: Array<MediaWorkerHandle | undefined>;
+  readonly #engineOptions: Omit<WeriftMediaEngineOptions, 'logger'>;
+  readonly #log: MediaLogFn;
+  readonly #endpoints = new Map<string, Endpoint>();
+  readonly #groups = new Map<string, Group>();
+  readonly #load = new Map<MediaWorkerHandle, number>();
+  /** Every started thread until it ends, including ones being closed or replaced. */
+  readonly #threads = new Set<MediaWorkerHandle>();
+  /** Where the search for the least loaded worker starts, so that ties go round-robin. */
+  #cursor = 0;
+  #filterSupport: Promise<FilterSupport> | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: WorkerPoolMediaEngineOptions = {}) {
+    super();
+    const { workers, logger, ...engineOptions } = options;
+    this.#size = workers ?? availableParallelism();
+    if (!Number.isInteger(this.#size) || this.#size < 1) throw new RangeError(`workers must be a positive integer, got ${String(workers)}`);
+    this.#engineOptions = engineOptions;
+    this.#log = toLogFn(logger);
+    this.#slots = new Array<MediaWorkerHandle | undefined>(this.#size).fill(undefined);
+    // Started up front so that the first publish does not wait for a thread to load werift.
+    for (let i = 0; i < this.#size; i++) this.#workerAt(i);
+  }
+
+  /** Threads that have not ended, counted until each one's 'exit' event. */
+  get liveWorkers(): number {
+    return this.#threads.size;
+  }
+
+  protected override onListenerError(event: string, error: unknown): void {
+    this.#log('error', 'media engine listener threw', { event, error: errorMessage(error) });
+  }
+
+  async publish(request: PublishRequest): Promise<NegotiationResult> {
+    this.#assertOpen();
+    const { endpointId } = request;
+    this.#assertNewId(endpointId);
+    const group = this.#groupFor(request.group);
+    this.#add(endpointId, { group, subscribers: new Set() });
+    try {
+      return await group.worker.call('publish', request);
+    } catch (error) {
+      this.#forget(endpointId);
+      throw error;
+    }
+  }
+
+  async subscribe(request: SubscribeRequest): Promise<NegotiationResult> {
+    this.#assertOpen();
+    const { endpointId, publisherId } = request;
+    this.#assertNewId(endpointId);
+    const publisher = this.#endpoints.get(publisherId);
+    if (!publisher?.subscribers) throw new MediaEngineError('unknown-endpoint', `unknown publisher endpoint ${String(publisherId)}`);
+    // The subscriber goes where its publisher is, whatever group it names.
+    this.#add(endpointId, { group: publisher.group, publisherId });
+    publisher.subscribers.add(endpointId);
+    try {
+      return await publisher.group.worker.call('subscribe', request);
+    } catch (error) {
+      this.#forget(endpointId);
+      throw error;
+    }
+  }
+
+  async addIceCandidate(endpointId: string, candidate: IceCandidateInit): Promise<void> {
+    this.#assertOpen();
+    const endpoint = this.#endpoints.get(endpointId);
+    if (!endpoint) throw new MediaEngineError('unknown-endpoint', `unknown endpoint ${String(endpointId)}`);
+    await endpoint.group.worker.call('addIceCandidate', endpointId, candidate);
+  }
+
+  async requestKeyFrame(publisherId: string): Promise<void> {
+    this.#assertOpen();
+    await this.#publisherWorker(publisherId).call('requestKeyFrame', publisherId);
+  }
+
+  async setVideoFilter(publisherId: string, filter: VideoFilterSpec | null): Promise<void> {
+    this.#assertOpen();
+    await this.#publisherWorker(publisherId).call('setVideoFilter', publisherId, filter);
+  }
+
+  async release(endpointId: string): Promise<void> {
+    const endpoint = this.#endpoints.get(endpointId);
+    if (!endpoint) return;
+    // Forgotten at once, as the in-thread engine does: later calls for this id are refused.
+    this.#forget(endpointId);
+    await endpoint.group.worker.call('release', endpointId);
+  }
+
+  filterSupport(): Promise<FilterSupport> {
+    if (!this.#filterSupport) {
+      this.#assertOpen();
+      // Every worker runs on the same machine with the same options: one answer holds for all.
+      const probe = this.#workerAt(this.#firstLiveIndex()).call('filterSupport');
+      this.#filterSupport = probe;
+      probe.catch(() => {
+        if (this.#filterSupport === probe) this.#filterSupport = undefined;
+      });
+    }
+    return this.#filterSupport;
+  }
+
+  /** Sum over the running workers, plus their number. Counters of a crashed worker are lost with it. */
+  async stats(): Promise<EngineStats> {
+    const workers = this.#slots.filter((w): w is MediaWorkerHandle => w?.alive === true);
+    const results = await Promise.allSettled(workers.map((w) => w.call('stats')));
+    let total = emptyStats();
+    for (const r of results) if (r.status === 'fulfilled') total = addStats(total, r.value);
+    return { ...total, workers: workers.length };
+  }
+
+  /** Per running worker: what the pool placed there and what its engine reports. */
+  async workerInfo(): Promise<WorkerInfo[]> {
+    const workers = this.#slots.filter((w): w is MediaWorkerHandle => w?.alive === true);
+    return Promise.all(
+      workers.map(async (w) => ({
+        index: w.index,
+        threadId: w.threadId,
+        endpoints: this.#load.get(w) ?? 0,
+        groups: [...this.#groups.values()].filter((g) => g.worker === w && g.name !== undefined).map((g) => g.name as string),
+        stats: await w.call('stats'),
+      })),
+    );
+  }
+
+  /** Test hook: makes worker `index` die of an uncaught exception. */
+  async crashWorkerForTesting(index: number): Promise<void> {
+    const worker = this.#slots[index];
+    if (!worker?.alive) throw new MediaEngineError('internal', `no running media worker ${index}`);
+    await worker.call('crash');
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      await Promise.all(this.#slots.map((w) => w?.close()));
+      this.#slots.fill(undefined);
+      this.#endpoints.clear();
+      this.#groups.clear();
+      this.#load.clear();
+      this.#log('info', 'media worker pool closed');
+    })();
+    return this.#closing;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new MediaEngineError('closed', 'media engine is closed');
+  }
+
+  #assertNewId(endpointId: unknown): asserts endpointId is string {
+    if (typeof endpointId !== 'string' || endpointId.length === 0) {
+      throw new MediaEngineError('internal', 'endpointId must be a non-empty string');
+    }
+    if (this.#endpoints.has(endpointId)) throw new MediaEngineError('internal', `endpoint ${endpointId} already exists`);
+  }
+
+  #publisherWorker(publisherId: string): MediaWorkerHandle {
+    const endpoint = this.#endpoints.get(publisherId);
+    if (!endpoint?.subscribers) throw new MediaEngineError('unknown-endpoint', `unknown publisher endpoint ${String(publisherId)}`);
+    return endpoint.group.worker;
+  }
+
+  #firstLiveIndex(): number {
+    const i = this.#slots.findIndex((w) => w?.alive);
+    return i < 0 ? 0 : i;
+  }
+
+  /** The running worker of slot `i`, started if the slot is empty (first use, or after a crash). */
+  #workerAt(i: number): MediaWorkerHandle {
+    const current = this.#slots[i];
+    if (current?.alive) return current;
+    const worker = new MediaWorkerHandle(
+      { index: i, engine: this.#engineOptions },
+      {
+        log: this.#log,
+        onEvent: (event) => this.#relay(event),
+        onExit: (handle, reason, expected) => this.#onWorkerExit(handle, reason, expected),
+      },
+    );
+    this.#slots[i] = worker;
+    this.#load.set(worker, 0);
+    this.#threads.add(worker);
+    return worker;
+  }
+
+  /** The group's existing placement, or the least loaded worker for a new group. */
+  #groupFor(name: string | undefined): Group {
+    if (name !== undefined) {
+      const existing = this.#groups.get(name);
+      if (existing?.worker.alive) return existing;
+    }
+    let best = -1;
+    let bestLoad = Infinity;
+    for (let k = 0; k < this.#size; k++) {
+      const i = (this.#cursor + k) % this.#size;
+      const worker = this.#slots[i];
+      const load = worker?.alive ? (this.#load.get(worker) ?? 0) : 0;
+      if (load < bestLoad) {
+        best = i;
+        bestLoad = load;
+      }
+    }
+    this.#cursor = (best + 1) % this.#size;
+    const group: Group = { name, worker: this.#workerAt(best), endpoints: 0 };
+    if (name !== undefined) this.#groups.set(name, group);
+    return group;
+  }
+
+  #add(endpointId: string, endpoint: Endpoint): void {
+    this.#endpoints.set(endpointId, endpoint);
+    endpoint.group.endpoints++;
+    const worker = endpoint.group.worker;
+    this.#load.set(worker, (this.#load.get(worker) ?? 0) + 1);
+  }
+
+  /** Drops an endpoint (and a publisher's subscribers, which its worker releases with it). */
+  #forget(endpointId: string): void {
+    const endpoint = this.#endpoints.get(endpointId);
+    if (!endpoint) return;
+    this.#endpoints.delete(endpointId);
+    const { group } = endpoint;
+    group.endpoints--;
+    if (group.endpoints === 0 && group.name !== undefined && this.#groups.get(group.name) === group) this.#groups.delete(group.name);
+    const load = this.#load.get(group.worker);
+    if (load !== undefined) this.#load.set(group.worker, load - 1);
+    if (endpoint.publisherId !== undefined) this.#endpoints.get(endpoint.publisherId)?.subscribers?.delete(endpointId);
+    for (const subscriberId of endpoint.subscribers ?? []) this.#forget(subscriberId);
+  }
+
+  #relay(event: WorkerEvent): void {
+    // The worker's engine emitted exactly these arguments for this event name.
+    (this.emit as (name: string, ...args: unknown[]) => void)(event.event, ...event.args);
+  }
+
+  #onWorkerExit(worker: MediaWorkerHandle, reason: string, expected: boolean): void {
+    this.#threads.delete(worker);
+    this.#load.delete(worker);
+    if (expected || this.#closed) return;
+    const lost = [...this.#endpoints].filter(([, e]) => e.group.worker === worker).map(([id]) => id);
+    this.#log('error', 'media worker stopped; its endpoints failed', { worker: worker.index, reason, endpoints: lost.length });
+    for (const id of lost) this.#endpoints.delete(id);
+    for (const [name, group] of this.#groups) if (group.worker === worker) this.#groups.delete(name);
+    // A worker that never started would fail again at once: its replacement waits for a new group.
+    if (worker.ready && this.#slots[worker.index] === worker) this.#workerAt(worker.index);
+    for (const id of lost) this.emit('endpointState', id, 'failed');
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The media engine spread over worker threads: placement of rooms, media through a worker
+ * (frames decoded by a libwebrtc subscriber), errors across the thread boundary, shutdown and
+ * survival of a crashed worker.
+ */
+import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
+import { after, afterEach, describe, it } from 'node:test';
+import { createRoomServer } from '../../src/index.js';
+import { MediaEngineError, type EndpointState } from '../../src/media/MediaEngine.js';
+import { WeriftMediaEngine } from '../../src/media/werift/WeriftMediaEngine.js';
+import { WorkerPoolMediaEngine } from '../../src/media/workers/index.js';
+import { createPublisherPeer, createSubscriberPeer, waitUntil, type PublisherPeer, type SubscriberPeer } from '../helpers/wrtcPeers.js';
+import { CandidateRouter, publish, subscribe } from './wiring.js';
+
+const FRAMES = 10;
+const MEDIA_TIMEOUT = 15_000;
+// Small video: four peers encode or decode at once on a shared two-core machine.
+const SMALL = { width: 160, height: 120, fps: 15 } as const;
+
+let pools: WorkerPoolMediaEngine[] = [];
+let peers: Array<PublisherPeer | SubscriberPeer> = [];
+
+function pool(): { engine: WorkerPoolMediaEngine; router: CandidateRouter; states: Array<[string, EndpointState]> } {
+  const engine = new WorkerPoolMediaEngine({ workers: 2 });
+  pools.push(engine);
+  const states: Array<[string, EndpointState]> = [];
+  engine.on('endpointState', (id, state) => states.push([id, state]));
+  return { engine, router: new CandidateRouter(engine), states };
+}
+
+function pub(options: Parameters<typeof createPublisherPeer>[0] = {}): PublisherPeer {
+  const peer = createPublisherPeer({ ...SMALL, ...options });
+  peers.push(peer);
+  return peer;
+}
+
+function sub(options: Parameters<typeof createSubscriberPeer>[0] = {}): SubscriberPeer {
+  const peer = createSubscriberPeer(options);
+  peers.push(peer);
+  return peer;
+}
+
+async function rejectsWith(promise: Promise<unknown>, kind: string, pattern?: RegExp): Promise<MediaEngineError> {
+  let caught: MediaEngineError | undefined;
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof MediaEngineError, `expected MediaEngineError, got ${String(error)}`);
+    assert.equal(error.kind, kind, error.message);
+    if (pattern) assert.match(error.message, pattern);
+    caught = error;
+    return true;
+  });
+  return caught!;
+}
+
+afterEach(async () => {
+  for (const peer of peers) peer.close();
+  peers = [];
+  await Promise.all(pools.map((p) => p.close()));
+  pools = [];
+});
+
+after(async () => {
+  // libwebrtc finishes closing on its own threads; exiting before it is done can abort the
+  // process in the binding's finalizers (a @roamhq/wrtc teardown race, not an engine fault).
+  await new Promise((resolve) => setTimeout(resolve, 500));
+});
+
+describe('worker pool media engine', () => {
+  it('puts two rooms on two workers, keeps a room on its worker, and forwards decoded video', async () => {
+    const { engine, router } = pool();
+    await publish(engine, router, 'alice', pub(), { group: 'roomA' });
+    await publish(engine, router, 'bob', pub(), { group: 'roomB' });
+    const carol = sub();
+    const dave = sub();
+    await subscribe(engine, router, 'carol<-alice', 'alice', carol, { group: 'roomA' });
+    await subscribe(engine, router, 'dave<-bob', 'bob', dave, { group: 'roomB' });
+    await Promise.all([carol.waitForFrames(FRAMES, MEDIA_TIMEOUT), dave.waitForFrames(FRAMES, MEDIA_TIMEOUT)]);
+
+    let info = await engine.workerInfo();
+    assert.equal(info.length, 2);
+    assert.notEqual(info[0]!.threadId, info[1]!.threadId);
+    const a = info.find((w) => w.groups.includes('roomA'));
+    const b = info.find((w) => w.groups.includes('roomB'));
+    assert.ok(a && b && a !== b, `rooms on distinct workers: ${JSON.stringify(info.map((w) => w.groups))}`);
+    // The workers' own engines hold the endpoints, one publisher and one subscriber each.
+    for (const w of [a, b]) {
+      assert.equal(w.stats.publishers, 1, JSON.stringify(w));
+      assert.equal(w.stats.subscribers, 1, JSON.stringify(w));
+      assert.ok(w.stats.rtpPacketsOut > 0, JSON.stringify(w));
+    }
+    const total = await engine.stats();
+    assert.equal(total.workers, 2);
+    assert.equal(total.publishers, 2);
+    assert.equal(total.subscribers, 2);
+    // Counters only grow, and the total was read after the per-worker figures.
+    assert.ok(total.rtpPacketsOut >= a.stats.rtpPacketsOut + b.stats.rtpPacketsOut, 'the sum covers both workers');
+
+    // With a second subscriber room A's worker holds more endpoints (3 against 2), so the least
+    // loaded worker is room B's; a new publisher of room A still joins its room's worker.
+    await subscribe(engine, router, 'frank<-alice', 'alice', sub({ video: false }), { group: 'roomA' });
+    info = await engine.workerInfo();
+    assert.equal(info.find((w) => w.index === a.index)!.endpoints, 3);
+    assert.equal(info.find((w) => w.index === b.index)!.endpoints, 2);
+    await publish(engine, router, 'erin', pub({ video: false }), { group: 'roomA' });
+    info = await engine.workerInfo();
+    assert.equal(info.find((w) => w.index === a.index)!.stats.publishers, 2);
+    assert.equal(info.find((w) => w.index === b.index)!.stats.publishers, 1);
+    // A new room goes to the least loaded worker: room B's.
+    await publish(engine, router, 'gus', pub({ video: false }), { group: 'roomC' });
+    info = await engine.workerInfo();
+    assert.deepEqual(info.find((w) => w.index === b.index)!.groups.sort(), ['roomB', 'roomC']);
+
+    // Releasing a publisher releases its subscriber in the worker, and the pool forgets both
+    // (and room B, now empty); room C's publisher stays.
+    await engine.release('bob');
+    await rejectsWith(engine.addIceCandidate('dave<-bob', { candidate: '', sdpMid: '0', sdpMLineIndex: 0 }), 'unknown-endpoint');
+    info = await engine.workerInfo();
+    const afterRelease = info.find((w) => w.index === b.index)!;
+    assert.equal(afterRelease.stats.peerConnections, 1, JSON.stringify(afterRelease));
+    assert.equal(afterRelease.endpoints, 1);
+    assert.deepEqual(afterRelease.groups, ['roomC']);
+  });
+
+  it('delivers MediaEngineErrors from a worker with their kind and message', async () => {
+    const { engine, router } = pool();
+    const local = new WeriftMediaEngine();
+    try {
+      const offer = 'v=0\r\nthis is not sdp\r\n';
+      const inThread = await rejectsWith(local.publish({ endpointId: 'x', sdpOffer: offer, loopback: false, dataChannels: false }), 'sdp');
+      const viaWorker = await rejectsWith(engine.publish({ endpointId: 'x', sdpOffer: offer, loopback: false, dataChannels: false, group: 'g' }), 'sdp');
+      assert.equal(viaWorker.message, inThread.message);
+    } finally {
+      await local.close();
+    }
+    // A failed publish leaves nothing behind: the same id can be used again.
+    await publish(engine, router, 'x', pub({ video: false }), { group: 'g' });
+    await rejectsWith(engine.addIceCandidate('x', { candidate: 42 } as never), 'candidate', /string `candidate`/);
+    await rejectsWith(engine.setVideoFilter('x', { type: 'sepia' } as never), 'unsupported', /unknown video filter "sepia"/);
+    await rejectsWith(engine.publish({ endpointId: 'x', sdpOffer: '', loopback: false, dataChannels: false }), 'internal', /already exists/);
+    await rejectsWith(engine.requestKeyFrame('nobody'), 'unknown-endpoint');
+    await engine.close();
+    await rejectsWith(engine.publish({ endpointId: 'y', sdpOffer: '', loopback: false, dataChannels: false }), 'closed');
+  });
+
+  it('ends every thread on close(), once', async () => {
+    const engine = new WorkerPoolMediaEngine({ workers: 2 });
+    pools.push(engine);
+    assert.equal((await engine.stats()).workers, 2);
+    assert.equal(engine.liveWorkers, 2);
+    await Promise.all([engine.close(), engine.close()]);
+    // Counted down by the threads' 'exit' events, not by the pool's own bookkeeping.
+    assert.equal(engine.liveWorkers, 0);
+    assert.equal((await engine.stats()).workers, 0);
+    await engine.close();
+  });
+
+  it('survives a crashed worker: its calls and endpoints fail cleanly, a replacement takes new rooms', async () => {
+    const { engine, router, states } = pool();
+    await publish(engine, router, 'alice', pub(), { group: 'roomA' });
+    const carol = sub();
+    await subscribe(engine, router, 'carol<-alice', 'alice', carol, { group: 'roomA' });
+    await carol.waitForFrames(FRAMES, MEDIA_TIMEOUT);
+    const before = await engine.workerInfo();
+    const victim = before.find((w) => w.groups.includes('roomA'))!;
+
+    // A call sent after the crash request is never answered by the dying worker.
+    const late = pub({ video: false });
+    const lateOffer = await late.createOffer();
+    const crash = engine.crashWorkerForTesting(victim.index);
+    const pending = engine.publish({ endpointId: 'late', sdpOffer: lateOffer, loopback: false, dataChannels: false, group: 'roomA' });
+    await rejectsWith(crash, 'internal', new RegExp(`media worker ${victim.index} stopped \\(.*crashed on request`));
+    await rejectsWith(pending, 'internal', /stopped .* before answering publish/);
+
+    await waitUntil(() => states.some(([id, s]) => id === 'alice' && s === 'failed') && states.some(([id, s]) => id === 'carol<-alice' && s === 'failed'), 5_000, 'endpoints of the dead worker reported failed');
+    await rejectsWith(engine.addIceCandidate('alice', { candidate: '', sdpMid: '0', sdpMLineIndex: 0 }), 'unknown-endpoint');
+    await engine.release('alice');
+
+    // The replacement runs in a new thread, and a new room gets media through the pool.
+    const after = await engine.workerInfo();
+    assert.equal(after.length, 2);
+    assert.equal(engine.liveWorkers, 2, 'the dead thread ended and its replacement runs');
+    assert.ok(!after.some((w) => w.threadId === victim.threadId), 'the dead thread is gone');
+    await publish(engine, router, 'zed', pub(), { group: 'roomC' });
+    const yan = sub();
+    await subscribe(engine, router, 'yan<-zed', 'zed', yan, { group: 'roomC' });
+    await yan.waitForFrames(FRAMES, MEDIA_TIMEOUT);
+    // Room A starts afresh too.
+    await publish(engine, router, 'alice2', pub({ video: false }), { group: 'roomA' });
+    assert.equal((await engine.stats()).publishers, 2);
+  });
+
+  it('is the room server default on several cores, and one worker means media in this thread', async () => {
+    const byDefault = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'silent' });
+    try {
+      const cores = availableParallelism();
+      assert.equal((await byDefault.stats()).media.workers, cores > 1 ? cores : undefined);
+    } finally {
+      await byDefault.close();
+    }
+    const pooled = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', media: { workers: 2 } });
+    try {
+      assert.equal((await pooled.stats()).media.workers, 2);
+    } finally {
+      await pooled.close();
+    }
+    const single = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', media: { workers: 1 } });
+    try {
+      assert.equal((await single.stats()).media.workers, undefined);
+    } finally {
+      await single.close();
+    }
+  });
+});
