@@ -5,37 +5,17 @@
  * of A's video (requestVideoFrameCallback). B also publishes on room-connected, as an
  * application does. Fresh browser contexts and a fresh room for every run; one Chromium.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, chromiumPath, launchChromium } from '../../testing/chromium.js';
+import { ensureBrowserScript } from '../../testing/clientBuild.js';
 import { measured, notMeasured, type BenchSuite } from '../lib/results.js';
 import { startServerProcess } from '../lib/serverHandle.js';
 import { percentile, round } from '../lib/stats.js';
 
 const RUNS = { smoke: 1, quick: 5, full: 10 };
 
-const clientDir = fileURLToPath(new URL('../../packages/client/', import.meta.url));
 const pagesDir = fileURLToPath(new URL('../pages/', import.meta.url));
-
-function newest(dir: string): number {
-  let time = 0;
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const st = statSync(path);
-    time = Math.max(time, st.isDirectory() ? newest(path) : st.mtimeMs);
-  }
-  return time;
-}
-
-/** Builds the client's dist/browser/KurentoRoom.js when it is missing or older than its sources. */
-export function ensureBrowserScript(): void {
-  const script = join(clientDir, 'dist', 'browser', 'KurentoRoom.js');
-  if (existsSync(script) && statSync(script).mtimeMs >= newest(join(clientDir, 'src'))) return;
-  execFileSync(process.execPath, [join(clientDir, 'scripts', 'build-browser.mjs')], { stdio: 'inherit' });
-}
 
 async function errorsOf(page: Page): Promise<string[]> {
   return page.evaluate('window.benchErrors || []') as Promise<string[]>;

@@ -3,38 +3,19 @@
 // <script> tag and uses only the documented API. Two pages in one room see each other's video
 // (decoded frames counted), chat, and leave.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createRoomServer, type RoomServer } from '@kurento-room/server';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, chromiumPath, launchChromium, waitForFrames, type LaunchedBrowser } from '../../../testing/chromium.js';
+import { ensureBrowserScript } from '../../../testing/clientBuild.js';
 
 const clientDir = fileURLToPath(new URL('..', import.meta.url));
-const browserScript = join(clientDir, 'dist', 'browser', 'KurentoRoom.js');
 const pagesDir = join(clientDir, 'test', 'pages');
 
 const skip = chromiumAvailable() ? false : `Chromium not found at ${chromiumPath} (install it or set CHROMIUM_PATH)`;
 if (skip) console.log(`# skipping the browser tests: ${skip}`);
-
-/** Newest modification time of the files below `dir`. */
-function newest(dir: string): number {
-  let time = 0;
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const st = statSync(path);
-    time = Math.max(time, st.isDirectory() ? newest(path) : st.mtimeMs);
-  }
-  return time;
-}
-
-/** Builds dist/browser/KurentoRoom.js when it is missing or older than the sources. */
-function ensureBrowserScript(): void {
-  if (existsSync(browserScript) && statSync(browserScript).mtimeMs >= newest(join(clientDir, 'src'))) return;
-  execFileSync(process.execPath, [join(clientDir, 'scripts', 'build-browser.mjs')], { stdio: 'inherit' });
-}
 
 /** The text lines of a list of the page. */
 function lines(page: Page, listId: string): Promise<string[]> {

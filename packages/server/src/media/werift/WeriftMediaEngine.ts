@@ -4,6 +4,7 @@
  * werift failures to MediaEngineError; no werift object leaves this module.
  */
 import type { PeerConfig } from 'werift';
+import { assertEngineOpen, assertNewEndpointId } from '../engineGuards.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
 import { existsSync } from 'node:fs';
 import {
@@ -132,14 +133,11 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new MediaEngineError('closed', 'media engine is closed');
+    assertEngineOpen(this.#closed);
   }
 
   #assertNewId(endpointId: unknown): asserts endpointId is string {
-    if (typeof endpointId !== 'string' || endpointId.length === 0) {
-      throw new MediaEngineError('internal', 'endpointId must be a non-empty string');
-    }
-    if (this.#endpoints.has(endpointId)) throw new MediaEngineError('internal', `endpoint ${endpointId} already exists`);
+    assertNewEndpointId(this.#endpoints, endpointId);
   }
 
   async publish(request: PublishRequest): Promise<NegotiationResult> {

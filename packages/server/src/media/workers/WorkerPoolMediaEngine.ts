@@ -5,6 +5,7 @@
  * load. This class only routes: it keeps which worker holds which endpoint and relays events.
  */
 import { availableParallelism } from 'node:os';
+import { assertEngineOpen, assertNewEndpointId } from '../engineGuards.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
 import {
   MediaEngineError,
@@ -208,14 +209,11 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new MediaEngineError('closed', 'media engine is closed');
+    assertEngineOpen(this.#closed);
   }
 
   #assertNewId(endpointId: unknown): asserts endpointId is string {
-    if (typeof endpointId !== 'string' || endpointId.length === 0) {
-      throw new MediaEngineError('internal', 'endpointId must be a non-empty string');
-    }
-    if (this.#endpoints.has(endpointId)) throw new MediaEngineError('internal', `endpoint ${endpointId} already exists`);
+    assertNewEndpointId(this.#endpoints, endpointId);
   }
 
   #publisherWorker(publisherId: string): MediaWorkerHandle {
