@@ -4,16 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
-import { MediaEngineError, type EndpointState, type MediaEngine } from '../../src/media/MediaEngine.js';
+import { type EndpointState, type MediaEngine } from '../../src/media/MediaEngine.js';
 import { createWeriftMediaEngine } from '../../src/media/werift/index.js';
-import { createPublisherPeer, createSubscriberPeer, waitUntil, type PublisherPeer, type SubscriberPeer } from '../helpers/wrtcPeers.js';
-import { CandidateRouter, publish, subscribe } from './wiring.js';
+import { createSubscriberPeer, waitUntil, type PublisherPeerOptions, type SubscriberPeer, type SubscriberPeerOptions } from '../helpers/wrtcPeers.js';
+import { CandidateRouter, publish, rejectsWith, subscribe, TestPeers } from './wiring.js';
 
 const FRAMES = 10;
 const MEDIA_TIMEOUT = 15_000;
 
 let engine: MediaEngine | undefined;
-let peers: Array<PublisherPeer | SubscriberPeer> = [];
+const peers = new TestPeers();
+const pub = (options: PublisherPeerOptions = {}) => peers.pub(options);
+const sub = (options: SubscriberPeerOptions = {}) => peers.sub(options);
 
 function setup(): { engine: MediaEngine; router: CandidateRouter; states: Array<[string, EndpointState]> } {
   engine = createWeriftMediaEngine();
@@ -22,32 +24,13 @@ function setup(): { engine: MediaEngine; router: CandidateRouter; states: Array<
   return { engine, router: new CandidateRouter(engine), states };
 }
 
-function pub(options: Parameters<typeof createPublisherPeer>[0] = {}): PublisherPeer {
-  const peer = createPublisherPeer(options);
-  peers.push(peer);
-  return peer;
-}
 
-function sub(options: Parameters<typeof createSubscriberPeer>[0] = {}): SubscriberPeer {
-  const peer = createSubscriberPeer(options);
-  peers.push(peer);
-  return peer;
-}
 
-async function rejectsWith(promise: Promise<unknown>, kind: string, pattern?: RegExp): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof MediaEngineError, `expected MediaEngineError, got ${String(error)}`);
-    assert.equal(error.kind, kind, error.message);
-    if (pattern) assert.match(error.message, pattern);
-    return true;
-  });
-}
 
 const udpSockets = () => process.getActiveResourcesInfo().filter((r) => r === 'UDPWrap').length;
 
 afterEach(async () => {
-  for (const peer of peers) peer.close();
-  peers = [];
+  peers.closeAll();
   await engine?.close();
   engine = undefined;
 });
@@ -189,7 +172,7 @@ describe('werift media engine', () => {
     );
     // A data-channel-only offer carries nothing to publish.
     const dataOnly = createSubscriberPeer({ audio: false, video: false, dataChannel: true });
-    peers.push(dataOnly);
+    peers.track(dataOnly);
     await rejectsWith(
       engine.publish({ endpointId: 'x', sdpOffer: await dataOnly.createOffer(), loopback: false, dataChannels: true }),
       'sdp',

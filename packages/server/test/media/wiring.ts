@@ -1,6 +1,52 @@
 /** Wires a wrtc test peer to a media engine endpoint: offer/answer and trickle ICE both ways. */
-import type { IceCandidateInit, MediaEngine } from '../../src/media/MediaEngine.js';
-import type { PublisherPeer, SubscriberPeer } from '../helpers/wrtcPeers.js';
+import assert from 'node:assert/strict';
+import { MediaEngineError, type IceCandidateInit, type MediaEngine } from '../../src/media/MediaEngine.js';
+import {
+  createPublisherPeer,
+  createSubscriberPeer,
+  type PublisherPeer,
+  type PublisherPeerOptions,
+  type SubscriberPeer,
+  type SubscriberPeerOptions,
+} from '../helpers/wrtcPeers.js';
+
+/** The test peers a test file creates, closed together after each test. */
+export class TestPeers {
+  #peers: Array<PublisherPeer | SubscriberPeer> = [];
+
+  /** `defaults` apply to every publisher (e.g. a small picture on a shared machine). */
+  constructor(private readonly defaults: PublisherPeerOptions = {}) {}
+
+  pub(options: PublisherPeerOptions = {}): PublisherPeer {
+    return this.track(createPublisherPeer({ ...this.defaults, ...options }));
+  }
+
+  sub(options: SubscriberPeerOptions = {}): SubscriberPeer {
+    return this.track(createSubscriberPeer(options));
+  }
+
+  track<P extends PublisherPeer | SubscriberPeer>(peer: P): P {
+    this.#peers.push(peer);
+    return peer;
+  }
+
+  closeAll(): void {
+    for (const peer of this.#peers.splice(0)) peer.close();
+  }
+}
+
+/** Asserts that `promise` rejects with a MediaEngineError of `kind` (and message `pattern`), and returns it. */
+export async function rejectsWith(promise: Promise<unknown>, kind: string, pattern?: RegExp): Promise<MediaEngineError> {
+  let caught: MediaEngineError | undefined;
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof MediaEngineError, `expected MediaEngineError, got ${String(error)}`);
+    assert.equal(error.kind, kind, error.message);
+    if (pattern) assert.match(error.message, pattern);
+    caught = error;
+    return true;
+  });
+  return caught!;
+}
 
 /** Routes the engine's candidates to whichever peer owns the endpoint. */
 export class CandidateRouter {

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { after, afterEach, describe, it } from 'node:test';
 import { createRoomServer } from '../../src/index.js';
-import { MediaEngineError, type EndpointState } from '../../src/media/MediaEngine.js';
+import { type EndpointState } from '../../src/media/MediaEngine.js';
 import { WeriftMediaEngine } from '../../src/media/werift/WeriftMediaEngine.js';
 import { WorkerPoolMediaEngine } from '../../src/media/workers/index.js';
-import { createPublisherPeer, createSubscriberPeer, waitUntil, type PublisherPeer, type SubscriberPeer } from '../helpers/wrtcPeers.js';
-import { CandidateRouter, publish, subscribe } from './wiring.js';
+import { waitUntil, type PublisherPeerOptions, type SubscriberPeerOptions } from '../helpers/wrtcPeers.js';
+import { CandidateRouter, publish, rejectsWith, subscribe, TestPeers } from './wiring.js';
 
 const FRAMES = 10;
 const MEDIA_TIMEOUT = 15_000;
@@ -19,7 +19,9 @@ const MEDIA_TIMEOUT = 15_000;
 const SMALL = { width: 160, height: 120, fps: 15 } as const;
 
 let pools: WorkerPoolMediaEngine[] = [];
-let peers: Array<PublisherPeer | SubscriberPeer> = [];
+const peers = new TestPeers(SMALL);
+const pub = (options: PublisherPeerOptions = {}) => peers.pub(options);
+const sub = (options: SubscriberPeerOptions = {}) => peers.sub(options);
 
 function pool(): { engine: WorkerPoolMediaEngine; router: CandidateRouter; states: Array<[string, EndpointState]> } {
   const engine = new WorkerPoolMediaEngine({ workers: 2 });
@@ -29,33 +31,11 @@ function pool(): { engine: WorkerPoolMediaEngine; router: CandidateRouter; state
   return { engine, router: new CandidateRouter(engine), states };
 }
 
-function pub(options: Parameters<typeof createPublisherPeer>[0] = {}): PublisherPeer {
-  const peer = createPublisherPeer({ ...SMALL, ...options });
-  peers.push(peer);
-  return peer;
-}
 
-function sub(options: Parameters<typeof createSubscriberPeer>[0] = {}): SubscriberPeer {
-  const peer = createSubscriberPeer(options);
-  peers.push(peer);
-  return peer;
-}
 
-async function rejectsWith(promise: Promise<unknown>, kind: string, pattern?: RegExp): Promise<MediaEngineError> {
-  let caught: MediaEngineError | undefined;
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(error instanceof MediaEngineError, `expected MediaEngineError, got ${String(error)}`);
-    assert.equal(error.kind, kind, error.message);
-    if (pattern) assert.match(error.message, pattern);
-    caught = error;
-    return true;
-  });
-  return caught!;
-}
 
 afterEach(async () => {
-  for (const peer of peers) peer.close();
-  peers = [];
+  peers.closeAll();
   await Promise.all(pools.map((p) => p.close()));
   pools = [];
 });
