@@ -119,6 +119,7 @@ interface Participant {
 }
 
 const peers: PeerConnection[] = [];
+const names = new WeakMap<PeerConnection, string>();
 const tracks: Track[] = []; // kept referenced: libdatachannel closes tracks that are collected
 const senders: Sender[] = [];
 const receivers: Receiver[] = [];
@@ -146,6 +147,7 @@ setInterval(() => {
 function newPeer(name: string): PeerConnection {
   const pc = new nodeDataChannel.PeerConnection(name, { iceServers: [], bindAddress: '127.0.0.1', disableAutoNegotiation: true });
   peers.push(pc);
+  names.set(pc, name);
   return pc;
 }
 
@@ -362,6 +364,14 @@ function stopWindow(): Record<string, unknown> {
   };
 }
 
+/** Names and ICE/signalling states of the peer connections that are not connected, for the report. */
+function notConnected(): string[] {
+  return peers
+    .filter((pc) => pc.state() !== 'connected')
+    .slice(0, 10)
+    .map((pc) => `${names.get(pc)} (state ${pc.state()}, ice ${pc.iceState()}, signalling ${pc.signalingState()}, gathering ${pc.gatheringState()})`);
+}
+
 function countStates(): Record<string, number> {
   const out: Record<string, number> = {};
   for (const pc of peers) out[pc.state()] = (out[pc.state()] ?? 0) + 1;
@@ -386,7 +396,7 @@ process.on('message', (raw) => {
   const reply = (body: Record<string, unknown>) => process.send?.({ type: 'reply', id: m.id, ...body });
   if (m.type === 'addRooms') {
     addRooms(m.wsUrl, m.rooms, m.participants).then(
-      () => reply({ ok: true, peers: peers.length, states: countStates() }),
+      () => reply({ ok: true, peers: peers.length, states: countStates(), notConnected: notConnected() }),
       (e: unknown) => reply({ ok: false, error: (e as Error).message }),
     );
   } else if (m.type === 'startWindow') {

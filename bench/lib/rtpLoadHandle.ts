@@ -26,7 +26,7 @@ export interface LoadWindow {
 
 export interface RtpLoad {
   pid: number;
-  addRooms(wsUrl: string, rooms: string[], participants: number): Promise<{ peers: number; states: Record<string, number> }>;
+  addRooms(wsUrl: string, rooms: string[], participants: number): Promise<{ peers: number; states: Record<string, number>; notConnected: string[] }>;
   startWindow(): Promise<void>;
   stopWindow(): Promise<LoadWindow>;
   close(): Promise<void>;
@@ -92,7 +92,7 @@ export async function startRtpLoad(): Promise<RtpLoad> {
     pid: child.pid ?? -1,
     async addRooms(wsUrl, rooms, participants) {
       const m = await call({ type: 'addRooms', wsUrl, rooms, participants });
-      return { peers: m.peers as number, states: m.states as Record<string, number> };
+      return { peers: m.peers as number, states: m.states as Record<string, number>, notConnected: m.notConnected as string[] };
     },
     async startWindow() {
       await call({ type: 'startWindow' });

@@ -133,7 +133,7 @@ export const sfu: BenchSuite = {
         const notConnected = added.peers - (added.states.connected ?? 0);
         if (notConnected > 0) {
           // Reported, not hidden: their streams count as lost in the window below.
-          log(`  ${rooms} room(s): ${notConnected} of ${added.peers} peer connections not connected 15 s after setup: ${JSON.stringify(added.states)}`);
+          log(`  ${rooms} room(s): ${notConnected} of ${added.peers} peer connections not connected 15 s after setup: ${JSON.stringify(added.states)}; ${added.notConnected.join(', ')}`);
           setupProblems.push(`${rooms} rooms: ${notConnected} of ${added.peers} peer connections not connected after setup (${JSON.stringify(added.states)})`);
         }
         await sleep(size.settleSeconds * 1000);

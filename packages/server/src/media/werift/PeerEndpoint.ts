@@ -9,6 +9,7 @@ import type { EndpointState, IceCandidateInit } from '../MediaEngine.js';
 import { MediaEngineError } from '../MediaEngine.js';
 import type { Counters } from './counters.js';
 import { tidyAnswer } from './answerSdp.js';
+import { skipUnconfiguredStun, watchNomination } from './iceWorkarounds.js';
 import { errorMessage, type MediaLogFn } from './log.js';
 
 export interface EndpointContext {
@@ -100,6 +101,7 @@ export abstract class PeerEndpoint {
   protected async answer(offerSdp: string, beforeAnswer?: () => void): Promise<string> {
     try {
       await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+      if (!this.ctx.peerConfig.iceServers?.length) skipUnconfiguredStun(this.pc);
       beforeAnswer?.();
       const answer = await this.pc.createAnswer();
       await this.pc.setLocalDescription(answer);
@@ -108,6 +110,9 @@ export abstract class PeerEndpoint {
       throw new MediaEngineError('sdp', `cannot negotiate the offer: ${errorMessage(error)}`);
     }
     if (this.#closed) throw new MediaEngineError('closed', `endpoint ${this.id} was released during negotiation`);
+    this.onDispose(
+      watchNomination(this.pc, () => this.ctx.log('warn', 'ICE: the remote peer did not nominate a valid pair; adopting the best one', { endpointId: this.id })),
+    );
     const sdp = this.pc.localDescription?.sdp;
     if (!sdp) throw new MediaEngineError('internal', 'werift produced no local description');
     return tidyAnswer(sdp);
