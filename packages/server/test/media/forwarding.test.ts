@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { RTCPeerConnection as WeriftPeerConnection, useH264, useVP8, type MediaStreamTrack as WeriftTrack, type RTCRtpTransceiver } from 'werift';
+import { RTCPeerConnection as WeriftPeerConnection, RtcpSrPacket, useAbsSendTime, useH264, useSdesMid, useTransportWideCC, useVP8, type MediaStreamTrack as WeriftTrack, type RTCRtpTransceiver } from 'werift';
 import type { MediaEngine } from '../../src/media/MediaEngine.js';
 import { createWeriftMediaEngine } from '../../src/media/werift/index.js';
 import { createPublisherPeer, waitUntil, type PublisherPeer } from '../helpers/wrtcPeers.js';
@@ -27,20 +27,39 @@ async function weriftSubscriber(engine: MediaEngine, endpointId: string, publish
   const pc = new WeriftPeerConnection({
     iceAdditionalHostAddresses: ['127.0.0.1'],
     iceUseIpv6: false,
+    // What browsers offer, so the subscriber's sender writes its own extensions.
+    headerExtensions: { video: [useSdesMid(), useAbsSendTime(), useTransportWideCC()], audio: [useSdesMid()] },
     ...(inboundPacketLoss === undefined ? {} : { debug: { inboundPacketLoss } }),
   });
   cleanups.push(() => pc.close());
   const video: RTCRtpTransceiver = pc.addTransceiver('video', { direction: 'recvonly' });
+  let transportCcId = 0;
   pc.addTransceiver('audio', { direction: 'recvonly' });
   let packets = 0;
   const sequenceNumbers = new Set<number>();
+  const ssrcs = new Set<number>();
+  const extensionIds = new Set<number>();
+  const transportSequence: number[] = [];
+  const senderReports: Array<{ ssrc: number; packetCount: number; octetCount: number; ntpMs: number; receivedAt: number }> = [];
   let track: WeriftTrack | undefined;
+  video.receiver.onRtcp.subscribe((packet) => {
+    if (packet.type !== RtcpSrPacket.type) return;
+    const sr = packet as RtcpSrPacket;
+    const ntp = sr.senderInfo.ntpTimestamp;
+    const ntpMs = Number(ntp >> 32n) * 1000 + (Number(ntp & 0xffffffffn) / 2 ** 32) * 1000 - 2_208_988_800_000;
+    senderReports.push({ ssrc: sr.ssrc, packetCount: sr.senderInfo.packetCount, octetCount: sr.senderInfo.octetCount, ntpMs, receivedAt: Date.now() });
+  });
   pc.onTrack.subscribe((t) => {
     if (t.kind !== 'video') return;
     track = t;
     t.onReceiveRtp.subscribe((rtp) => {
       packets++;
       sequenceNumbers.add(rtp.header.sequenceNumber);
+      ssrcs.add(rtp.header.ssrc);
+      for (const ext of rtp.header.extensions) {
+        extensionIds.add(ext.id);
+        if (ext.id === transportCcId && ext.payload.length === 2) transportSequence.push(ext.payload.readUInt16BE(0));
+      }
     });
   });
   engine.on('iceCandidate', (id, c) => {
@@ -53,9 +72,17 @@ async function weriftSubscriber(engine: MediaEngine, endpointId: string, publish
   await pc.setLocalDescription(offer);
   const { sdpAnswer } = await engine.subscribe({ endpointId, publisherId, sdpOffer: pc.localDescription!.sdp, dataChannels: false });
   await pc.setRemoteDescription({ type: 'answer', sdp: sdpAnswer });
+  const extmap = (uri: string) => Number(new RegExp(`a=extmap:(\\d+) ${uri.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`).exec(sdpAnswer.split('m=video')[1] ?? '')?.[1] ?? 0);
+  transportCcId = extmap('http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01');
   return {
     packets: () => packets,
     sequenceNumbers,
+    ssrcs,
+    extensionIds,
+    transportSequence,
+    senderReports,
+    midId: extmap('urn:ietf:params:rtp-hdrext:sdes:mid'),
+    transportCcId,
     /** Gaps werift's NACK generator saw (each one is NACKed); not part of werift's typed API. */
     lossEvents: () =>
       Object.values((video.receiver as unknown as { nackCountBySsrc: Record<number, number> }).nackCountBySsrc).reduce((a, b) => a + b, 0),
@@ -90,6 +117,31 @@ describe('forwarding quality', () => {
     const requested = (await engine.stats()).keyFrameRequests - requestsBefore;
     assert.ok(received >= 1, `the publisher got a PLI (got ${received})`);
     assert.ok(requested >= 1 && requested <= 3, `10 PLIs in a burst give 1-3 upstream requests, not 10 (got ${requested})`);
+  });
+
+  it('sends each subscriber its own SSRC, MID and transport-wide sequence, and sender reports that count what it sent', async () => {
+    engine = createWeriftMediaEngine();
+    const router = new CandidateRouter(engine);
+    const publisher = createPublisherPeer({ audio: false });
+    cleanups.push(() => publisher.close());
+    await publish(engine, router, 'pub', publisher);
+    const a = await weriftSubscriber(engine, 'sub-a', 'pub');
+    const b = await weriftSubscriber(engine, 'sub-b', 'pub');
+    await waitUntil(() => a.senderReports.length >= 2 && b.senderReports.length >= 2, 20_000, 'two sender reports at each subscriber');
+    for (const sub of [a, b]) {
+      assert.equal(sub.ssrcs.size, 1, 'one SSRC per subscriber stream');
+      const [ssrc] = sub.ssrcs;
+      assert.ok(sub.midId > 0 && sub.extensionIds.has(sub.midId), `MID extension (id ${sub.midId}) on the packets: ${[...sub.extensionIds]}`);
+      assert.ok(sub.transportCcId > 0 && sub.transportSequence.length > 20, 'transport-wide sequence numbers on the packets');
+      const steps = sub.transportSequence.slice(1).map((n, i) => (n - sub.transportSequence[i]!) & 0xffff);
+      assert.ok(steps.filter((d) => d === 1).length >= steps.length * 0.9, 'transport-wide sequence numbers count up by one');
+      const sr = sub.senderReports.at(-1)!;
+      assert.equal(sr.ssrc, ssrc, 'the report is about the stream the subscriber receives');
+      assert.ok(sr.packetCount > 0 && sr.packetCount <= sub.packets() + 5, `packet count ${sr.packetCount} vs ${sub.packets()} received`);
+      assert.ok(sr.octetCount > sr.packetCount * 10, `octet count ${sr.octetCount}`);
+      assert.ok(Math.abs(sr.ntpMs - sr.receivedAt) < 2000, `NTP time of the report is now (off by ${Math.round(sr.ntpMs - sr.receivedAt)} ms)`);
+    }
+    assert.notDeepEqual([...a.ssrcs], [...b.ssrcs], 'the two subscribers get different SSRCs');
   });
 
   it('retransmits what a lossy subscriber NACKs', async () => {

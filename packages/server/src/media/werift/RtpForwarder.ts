@@ -1,17 +1,18 @@
 /**
- * Feeds one subscriber's RTCRtpSender from a publisher track. werift's `sendRtp` rewrites the
- * packet it is given (SSRC, payload type, sequence/timestamp offsets, header extensions) and keeps
- * it for NACK retransmission, so each subscriber gets its own header object; the payload buffer is
- * shared since nobody writes to it. The sender's offsets start at zero, so a subscriber that joins
- * late sees the publisher's sequence space under its own SSRC: one continuous stream.
+ * Feeds one subscriber's RTCRtpSender from a publisher track. The send path rewrites the header
+ * it is given (SSRC, payload type, header extensions) and keeps it for NACK retransmission, so
+ * each subscriber gets its own header object; the payload buffer is shared since nobody writes to
+ * it. Numbering starts from the publisher's, so a subscriber that joins late sees the publisher's
+ * sequence space under its own SSRC: one continuous stream.
  *
  * When the track's source changes (a video filter goes on or off), `rebase()` makes the next
  * packet continue this subscriber's sequence numbers and timestamps where the previous source
  * left them, so the subscriber sees one stream (same SSRC, no sequence jump, time moving on).
  */
-import { RtpHeader, RtpPacket, type RTCRtpHeaderExtensionParameters, type RTCRtpSender } from 'werift';
+import { RtpHeader, type RtpPacket, type RTCRtpHeaderExtensionParameters, type RTCRtpSender } from 'werift';
 import { SENDER_OWNED_EXTENSIONS } from './codecs.js';
 import type { Counters } from './counters.js';
+import { SenderFastPath } from './SenderFastPath.js';
 
 type Extension = RtpHeader['extensions'][number];
 
@@ -39,7 +40,7 @@ export function extensionIdMap(
 }
 
 export class RtpForwarder {
-  readonly #sender: RTCRtpSender;
+  readonly #path: SenderFastPath;
   readonly #idMap: Uint8Array | undefined;
   readonly #counters: Counters;
   readonly #onError: (error: unknown) => void;
@@ -58,7 +59,7 @@ export class RtpForwarder {
     onError: (error: unknown) => void,
     clockRate = 90_000,
   ) {
-    this.#sender = sender;
+    this.#path = new SenderFastPath(sender);
     this.#idMap = idMap;
     this.#counters = counters;
     this.#onError = onError;
@@ -71,12 +72,16 @@ export class RtpForwarder {
   }
 
   forward(rtp: RtpPacket): void {
-    if (this.#sender.stopped || this.#sender.dtlsTransport?.state !== 'connected') return;
+    if (!this.#path.ready) return;
     const header = new RtpHeader(rtp.header);
     header.extensions = this.#mapExtensions(rtp.header.extensions);
     this.#renumber(header);
     this.#counters.rtpPacketsOut++;
-    this.#sender.sendRtp(new RtpPacket(header, rtp.payload)).catch(this.#onError);
+    try {
+      this.#path.send(header, rtp.payload);
+    } catch (error) {
+      this.#onError(error);
+    }
   }
 
   #renumber(header: RtpHeader): void {
