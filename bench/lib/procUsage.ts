@@ -34,3 +34,11 @@ export function procUsage(pid: number): ProcUsage {
   const rss = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return { cpuMicros: (ticks * 1e6) / clockTicks(), rssBytes: rss ? Number(rss[1]) * 1024 : NaN };
 }
+
+/** CPU time the whole machine spent busy (every process and the kernel), for the cores in use. */
+export function machineBusyMicros(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal …: all but idle and iowait are busy.
+  const busy = cpu.slice(0, 8).reduce((a, b) => a + b, 0) - cpu[3] - (cpu[4] ?? 0);
+  return (busy * 1e6) / clockTicks();
+}

@@ -6,6 +6,7 @@
  * room limit.
  */
 import { cpus } from 'node:os';
+import { machineBusyMicros } from './procUsage.js';
 import { startRtpLoad, type LoadTarget, type LoadWindow } from './rtpLoadHandle.js';
 
 export interface RampSize {
@@ -33,6 +34,8 @@ export interface SfuStep {
   videoStreams: number;
   serverCores: number;
   generatorCores: number;
+  /** Busy cores of the whole machine (/proc/stat): server, generator, kernel and any other work. */
+  machineCores: number;
   streamsPerCore: number;
   lossPct: number;
   videoLossPct: number;
@@ -65,7 +68,7 @@ export interface RampResult {
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 const pct = (received: number, expected: number): number => (expected > 0 ? (100 * Math.max(0, expected - received)) / expected : 0);
 
-function step(rooms: number, size: RampSize, u0: ServerReading, u1: ServerReading, w: LoadWindow, wallMicros: number): SfuStep {
+function step(rooms: number, size: RampSize, u0: ServerReading, u1: ServerReading, w: LoadWindow, wallMicros: number, machineMicros: number): SfuStep {
   const serverCpu = u1.cpuMicros - u0.cpuMicros;
   const { video, audio } = w.streams;
   const counted = u0.rtpPacketsOut !== undefined && u1.rtpPacketsOut !== undefined;
@@ -78,6 +81,7 @@ function step(rooms: number, size: RampSize, u0: ServerReading, u1: ServerReadin
     videoStreams,
     serverCores: round(serverCores, 3),
     generatorCores: round(w.generatorCpuMicros / (w.seconds * 1e6), 3),
+    machineCores: round(machineMicros / wallMicros, 3),
     streamsPerCore: round(videoStreams / serverCores, 1),
     lossPct: round(pct(video.received + audio.received, video.expected + audio.expected), 3),
     videoLossPct: round(pct(video.received, video.expected), 3),
@@ -120,15 +124,16 @@ export async function ramp(server: ServerUnderTest, size: RampSize, mode: string
       }
       await sleep(size.settleSeconds * 1000);
       const u0 = await server.usage();
+      const m0 = machineBusyMicros();
       const w0 = performance.now();
       await load.startWindow();
       await sleep(size.windowSeconds * 1000);
       const w = await load.stopWindow();
       const u1 = await server.usage();
-      const s = step(rooms, size, u0, u1, w, (performance.now() - w0) * 1000);
+      const s = step(rooms, size, u0, u1, w, (performance.now() - w0) * 1000, machineBusyMicros() - m0);
       steps.push(s);
       log(
-        `  ${rooms} room(s), ${s.videoStreams} video subscriber streams: server ${s.serverCores} cores, generator ${s.generatorCores} cores, ` +
+        `  ${rooms} room(s), ${s.videoStreams} video subscriber streams: server ${s.serverCores} cores, generator ${s.generatorCores} cores, machine ${s.machineCores} cores busy, ` +
           `loss ${s.lossPct} % (video ${s.videoLossPct} %, worst stream ${s.worstStreamLossPct} %, silent streams ${s.silentStreams}, loss on the receiving streams ${s.receivingStreamsLossPct} %), ` +
           `out ${s.rtpOutPerSecond} pkt/s, ${s.cpuMicrosPerOutPacket} µs/out packet, latency p50 ${s.latencyP50Ms} p90 ${s.latencyP90Ms} p99 ${s.latencyP99Ms} ms (${s.latencyOver10MsPct} % over 10 ms), ` +
           `RSS ${s.serverRssMB} MB (setup ${setupSeconds.toFixed(1)} s)` +

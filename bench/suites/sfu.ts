@@ -81,6 +81,7 @@ function figures(prefix: 'sfu' | 'janus', r: RampResult, size: RampSize, extra: 
     videoStreams: last.videoStreams,
     serverCores: last.serverCores,
     generatorCores: last.generatorCores,
+    machineCores: last.machineCores,
     lossPct: last.lossPct,
     rtpOutPerSecond: last.rtpOutPerSecond,
     participantsPerRoom: size.participants,

@@ -69,7 +69,7 @@ describe('benchmarks (smoke runs, tiny sizes)', () => {
 
   it('sfu.* (one room of 3 node-datachannel peers through the real protocol)', async () => {
     const metrics = await sfuMetrics();
-    const streams = assertMeasured(metrics, 'sfu.subscriberStreamsPerCore', ['rooms', 'videoStreams', 'serverCores', 'generatorCores', 'rtpOutPerSecond']);
+    const streams = assertMeasured(metrics, 'sfu.subscriberStreamsPerCore', ['rooms', 'videoStreams', 'serverCores', 'generatorCores', 'machineCores', 'rtpOutPerSecond']);
     assert.equal(streams.details!.videoStreams, 3 * 2, 'every participant receives the 2 others');
     assert.ok((streams.details!.rtpOutPerSecond as number) > 0, 'the SFU forwarded RTP');
     assertMeasured(metrics, 'sfu.lossPct', ['videoLossPct', 'audioLossPct', 'worstStreamLossPct', 'silentStreams']);
@@ -88,7 +88,7 @@ describe('benchmarks (smoke runs, tiny sizes)', () => {
 
   it('janus.* (the same room against Janus VideoRoom, started by the benchmark)', { skip: janusMissing ?? false }, async () => {
     const metrics = await sfuMetrics();
-    const streams = assertMeasured(metrics, 'janus.subscriberStreamsPerCore', ['rooms', 'videoStreams', 'serverCores', 'generatorCores', 'rtpOutPerSecond'], false);
+    const streams = assertMeasured(metrics, 'janus.subscriberStreamsPerCore', ['rooms', 'videoStreams', 'serverCores', 'generatorCores', 'machineCores', 'rtpOutPerSecond'], false);
     assert.equal(streams.details!.videoStreams, 3 * 2, 'every participant receives the 2 others');
     assert.ok((streams.details!.rtpOutPerSecond as number) > 0, 'Janus forwarded RTP to the subscribers');
     assertMeasured(metrics, 'janus.lossPct', ['videoLossPct', 'audioLossPct', 'worstStreamLossPct', 'silentStreams'], false);
