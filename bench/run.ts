@@ -2,8 +2,8 @@
  * Benchmarks of product.md section 4. Usage:
  *   npm run bench [-- --quick] [-- --only <suite name or metric key>]...
  * Prints a table, writes bench/results/latest.json (with --only, the other entries of an
- * earlier file are kept). The servers under test run in child processes (serverProcess.ts);
- * this process is the load generator.
+ * earlier file are kept). The servers under test run in child processes (serverProcess.ts; Janus
+ * for the SFU comparison); this process is the load generator.
  */
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';

@@ -1,32 +1,19 @@
-/** Starts the SFU load generator (rtpLoad.ts) in its own process and talks to it over IPC. */
+/** Starts the SFU load generator (rtpLoad.ts) in its own process, aimed at one server, and talks to it over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { LoadTarget } from './load/driver.js';
+import type { WindowResult } from './load/meter.js';
 
-export interface StreamTotals {
-  received: number;
-  expected: number;
-  /** Streams that received nothing during the window. */
-  silent: number;
-  worstLossPct: number;
-  /** Packets received / expected on the streams that received at least one packet. */
-  connectedReceived: number;
-  connectedExpected: number;
-}
+export type { LoadTarget } from './load/driver.js';
 
-export interface LoadWindow {
-  seconds: number;
-  generatorCpuMicros: number;
-  packetsSent: number;
-  streams: { video: StreamTotals; audio: StreamTotals };
-  subscriberStreams: number;
-  latency: { samples: number; p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number; over10Ms: number };
+export interface LoadWindow extends WindowResult {
   errors: string[];
   peerStates: Record<string, number>;
 }
 
 export interface RtpLoad {
   pid: number;
-  addRooms(wsUrl: string, rooms: string[], participants: number): Promise<{ peers: number; states: Record<string, number>; notConnected: string[] }>;
+  addRooms(rooms: string[], participants: number): Promise<{ peers: number; states: Record<string, number>; notConnected: string[] }>;
   startWindow(): Promise<void>;
   stopWindow(): Promise<LoadWindow>;
   close(): Promise<void>;
@@ -34,8 +21,8 @@ export interface RtpLoad {
 
 const entry = fileURLToPath(new URL('./rtpLoad.ts', import.meta.url));
 
-export async function startRtpLoad(): Promise<RtpLoad> {
-  const child: ChildProcess = fork(entry, [], {
+export async function startRtpLoad(target: LoadTarget): Promise<RtpLoad> {
+  const child: ChildProcess = fork(entry, [JSON.stringify(target)], {
     execArgv: ['--import', 'tsx', '--conditions=source'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -90,8 +77,8 @@ export async function startRtpLoad(): Promise<RtpLoad> {
   };
   return {
     pid: child.pid ?? -1,
-    async addRooms(wsUrl, rooms, participants) {
-      const m = await call({ type: 'addRooms', wsUrl, rooms, participants });
+    async addRooms(rooms, participants) {
+      const m = await call({ type: 'addRooms', rooms, participants });
       return { peers: m.peers as number, states: m.states as Record<string, number>, notConnected: m.notConnected as string[] };
     },
     async startWindow() {
