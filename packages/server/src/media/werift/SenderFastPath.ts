@@ -8,11 +8,13 @@
  *   transport-wide sequence number) next to the mapped publisher ones;
  * - the packet kept in the sender's history, so werift still answers NACKs from it;
  * - the counters werift's RTCP sender reports come from (packets, octets, RTP and NTP time);
- * - SRTP with the transport's context, then one datagram on the nominated ICE pair.
+ * - SRTP with the transport's context (AES-GCM through srtpGcm.ts), then one datagram on the
+ *   nominated ICE pair.
  * It reads werift fields that are not public API; test/media/forwarding.test.ts checks what a
  * subscriber receives through it (SSRC, extensions, sender reports, NACK retransmission).
  */
 import { RTP_EXTENSION_URI, RtpPacket, type RtpHeader, type RTCRtpSender } from 'werift';
+import { encryptRtpGcm, type WeriftSrtpContext } from './srtpGcm.js';
 
 type Extension = RtpHeader['extensions'][number];
 
@@ -33,7 +35,7 @@ interface DtlsInternals {
   transportSequenceNumber: number;
   bytesSent: number;
   packetsSent: number;
-  srtp: { encrypt(payload: Buffer, header: RtpHeader): Buffer };
+  srtp: { encrypt(payload: Buffer, header: RtpHeader): Buffer; localContext: WeriftSrtpContext };
   iceTransport: { connection: IceAgent };
 }
 
@@ -108,7 +110,7 @@ export class SenderFastPath {
     this.#lastSentAt = performance.now();
     if (!s.rtcpRunning) void s.runRtcp();
 
-    const encrypted = transport.srtp.encrypt(payload, header);
+    const encrypted = encryptRtpGcm(transport.srtp.localContext, header, payload) ?? transport.srtp.encrypt(payload, header);
     const agent = transport.iceTransport.connection;
     const pair = agent.nominated;
     if (!pair || !agent.canSendApplicationData()) return;
