@@ -160,7 +160,14 @@ export async function startJanus(): Promise<JanusProcess> {
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A spawn failure (e.g. not executable) comes as 'error' without an 'exit'.
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (error) => {
+      output.push(`cannot start ${JANUS_BIN}: ${error.message}`);
+      resolve();
+    });
+  });
   // A benchmark that dies must not leave Janus running.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);

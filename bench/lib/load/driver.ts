@@ -5,6 +5,7 @@
  * generator's and the same for every driver; a driver only speaks its server's protocol.
  */
 import type { Peers } from './peers.js';
+import { pool } from '../rpc.js';
 
 export type DriverName = 'kurento-room' | 'janus';
 
@@ -30,15 +31,7 @@ export interface LoadDriver {
   close(): void;
 }
 
-/** Runs `task` over `items` with at most `concurrency` in flight. */
-export async function inPool<T>(items: T[], concurrency: number, task: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await task(items[i], i);
-      }
-    }),
-  );
+/** Runs `task` over `items` with at most `concurrency` in flight (rpc.ts's pool, over items). */
+export function inPool<T>(items: T[], concurrency: number, task: (item: T, i: number) => Promise<void>): Promise<void> {
+  return pool(items.length, concurrency, (i) => task(items[i]!, i));
 }

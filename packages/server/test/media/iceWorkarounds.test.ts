@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CandidatePairState, RTCPeerConnection, type RTCPeerConnection as Pc } from 'werift';
-import { NOMINATION_GRACE_MS, skipUnconfiguredStun, watchNomination } from '../../src/media/werift/iceWorkarounds.js';
+import { hasStunServer, NOMINATION_GRACE_MS, skipUnconfiguredStun, watchNomination } from '../../src/media/werift/iceWorkarounds.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -14,15 +14,17 @@ interface FakePair {
   priority: number;
 }
 
-function fakePc(pairs: FakePair[], options: { controlling?: boolean } = {}) {
+function fakePc(pairs: FakePair[], options: { controlling?: boolean; refuse?: 'ignore' | 'throw' } = {}) {
   const completed: FakePair[] = [];
   const agent = {
+    state: 'completed',
     iceControlling: options.controlling ?? false,
     nominated: undefined as FakePair | undefined,
     checkList: pairs,
     checkComplete(pair: FakePair) {
       completed.push(pair);
-      if (pair.nominated) agent.nominated = pair;
+      if (options.refuse === 'throw') throw new Error('werift refused');
+      if (pair.nominated && !options.refuse) agent.nominated = pair;
     },
   };
   const pc = { iceTransports: [{ connection: agent }] } as unknown as Pc;
@@ -89,6 +91,27 @@ describe('werift ICE workarounds', () => {
     } finally {
       for (const stop of stops) stop();
     }
+  });
+
+  it('tries once per agent, reports only what werift took, and never throws from its timer', async () => {
+    const ignoring = fakePc([{ state: CandidatePairState.SUCCEEDED, nominated: false, priority: 1 }], { refuse: 'ignore' });
+    const throwing = fakePc([{ state: CandidatePairState.SUCCEEDED, nominated: false, priority: 1 }], { refuse: 'throw' });
+    let adopted = 0;
+    const stops = [ignoring, throwing].map((f) => watchNomination(f.pc, () => adopted++));
+    try {
+      await sleep(NOMINATION_GRACE_MS + 1200);
+      assert.equal(adopted, 0, 'nothing reported as adopted');
+      assert.equal(ignoring.completed.length, 1, 'one attempt, not one per tick');
+      assert.equal(throwing.completed.length, 1);
+    } finally {
+      for (const stop of stops) stop();
+    }
+  });
+
+  it('knows whether a STUN server is configured', () => {
+    assert.equal(hasStunServer({}), false);
+    assert.equal(hasStunServer({ iceServers: [{ urls: 'turn:turn.example.org:3478', username: 'u', credential: 'c' }] }), false, 'TURN only');
+    assert.equal(hasStunServer({ iceServers: [{ urls: ['turn:t.example.org', 'stun:s.example.org:3478'] }] }), true);
   });
 
   it('stops watching when told to', async () => {

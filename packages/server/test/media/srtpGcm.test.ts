@@ -45,6 +45,20 @@ describe('SRTP AES-GCM encryption of the forwarding path', () => {
     });
   }
 
+  it('shares the rollover counter with werift, whose retransmissions use the same context', () => {
+    const mixed = session(ProtectionProfileAeadAes128Gcm);
+    const keys = (mixed as unknown as { config: { keys: unknown } }).config.keys;
+    const reference = new SrtpSession({ keys, profile: ProtectionProfileAeadAes128Gcm } as ConstructorParameters<typeof SrtpSession>[0]);
+    const payload = randomBytes(300);
+    // Forwarded packets (ours) and retransmissions of older ones (werift's) across a wrap.
+    const sends: Array<[number, 'ours' | 'werift']> = [[65534, 'ours'], [65535, 'ours'], [65534, 'werift'], [0, 'ours'], [65535, 'werift'], [1, 'ours'], [0, 'werift']];
+    for (const [seq, by] of sends) {
+      const h = () => header({ sequenceNumber: seq });
+      const got = by === 'ours' ? encryptRtpGcm(context(mixed), h(), payload)! : mixed.encrypt(payload, h());
+      assert.equal(got.toString('hex'), reference.encrypt(payload, h()).toString('hex'), `${by} sends ${seq}`);
+    }
+  });
+
   it('the receiving side decrypts it', () => {
     const sender = session(ProtectionProfileAeadAes128Gcm);
     const k = (sender as unknown as { config: { keys: Record<string, Buffer> } }).config.keys;

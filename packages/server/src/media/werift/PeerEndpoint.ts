@@ -9,7 +9,7 @@ import type { EndpointState, IceCandidateInit } from '../MediaEngine.js';
 import { MediaEngineError } from '../MediaEngine.js';
 import type { Counters } from './counters.js';
 import { tidyAnswer } from './answerSdp.js';
-import { skipUnconfiguredStun, watchNomination } from './iceWorkarounds.js';
+import { hasStunServer, skipUnconfiguredStun, watchNomination } from './iceWorkarounds.js';
 import { errorMessage, type MediaLogFn } from './log.js';
 
 export interface EndpointContext {
@@ -101,7 +101,7 @@ export abstract class PeerEndpoint {
   protected async answer(offerSdp: string, beforeAnswer?: () => void): Promise<string> {
     try {
       await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
-      if (!this.ctx.peerConfig.iceServers?.length) skipUnconfiguredStun(this.pc);
+      if (!hasStunServer(this.ctx.peerConfig)) skipUnconfiguredStun(this.pc);
       beforeAnswer?.();
       const answer = await this.pc.createAnswer();
       await this.pc.setLocalDescription(answer);

@@ -20,7 +20,7 @@ const NO_EXTENSIONS: Extension[] = [];
 
 /**
  * Maps the publisher's header extension ids to the subscriber's (0 = drop). Extensions the
- * sender writes itself are dropped: werift copies incoming values over its own when ids collide.
+ * send path writes itself (SenderFastPath) are dropped: the packet would carry their id twice.
  */
 export function extensionIdMap(
   from: readonly RTCRtpHeaderExtensionParameters[],
@@ -74,6 +74,9 @@ export class RtpForwarder {
   forward(rtp: RtpPacket): void {
     if (!this.#path.ready) return;
     const header = new RtpHeader(rtp.header);
+    // werift's parser strips a packet's padding bytes from its payload; the flag must go too, or
+    // the subscriber reads the payload's last byte as a padding length.
+    header.padding = false;
     header.extensions = this.#mapExtensions(rtp.header.extensions);
     this.#renumber(header);
     this.#counters.rtpPacketsOut++;

@@ -26,8 +26,11 @@ interface UdpTransport {
 }
 
 interface IceAgent {
-  nominated?: { protocol: { transport: UdpTransport }; remoteAddr: readonly [string, number]; packetsSent: number; bytesSent: number };
+  /** `protocol.type` is 'stun' for a plain UDP pair; TURN and TCP pairs have no `transport`. */
+  nominated?: { protocol: { type: string; transport?: UdpTransport }; remoteAddr: readonly [string, number]; packetsSent: number; bytesSent: number };
   canSendApplicationData(): boolean;
+  /** werift's own send on the nominated pair: wraps for TURN, frames for TCP. */
+  send(data: Buffer): Promise<void>;
 }
 
 interface DtlsInternals {
@@ -60,11 +63,15 @@ const HISTORY = 128;
 /** Milliseconds from the NTP epoch (1900) to the Unix epoch. */
 const NTP_EPOCH_OFFSET_MS = 2_208_988_800_000;
 
-function ntpNow(): bigint {
-  const ms = performance.timeOrigin + performance.now() + NTP_EPOCH_OFFSET_MS;
+/**
+ * The 64-bit NTP timestamp (RFC 5905: seconds since 1900 in the high 32 bits, modulo 2^32 so it
+ * survives the 2036 era rollover, and the fraction in the low 32) of a Unix time in ms.
+ */
+export function ntpFromUnixMs(unixMs: number): bigint {
+  const ms = unixMs + NTP_EPOCH_OFFSET_MS;
   const seconds = Math.floor(ms / 1000);
   const fraction = Math.floor(((ms - seconds * 1000) / 1000) * 0x1_0000_0000);
-  return (BigInt(seconds) << 32n) | BigInt(fraction >>> 0);
+  return (BigInt(seconds >>> 0) << 32n) | BigInt(fraction >>> 0);
 }
 
 export class SenderFastPath {
@@ -77,11 +84,13 @@ export class SenderFastPath {
   constructor(sender: RTCRtpSender) {
     this.#sender = sender as unknown as SenderInternals;
     // Computing the NTP time per packet is wasted work: werift reads it only when it writes a
-    // sender report, every 0.5-1.5 s. Answer that read from the last send time instead.
+    // sender report, every 0.5-1.5 s. Answer that read from the last send time instead; the
+    // same value on every read, since werift reads it twice per report (the report, and the
+    // LSR it matches receiver reports against).
     const lastSentAt = () => this.#lastSentAt;
     Object.defineProperty(this.#sender, 'ntpTimestamp', {
       configurable: true,
-      get: () => (lastSentAt() === 0 ? 0n : ntpNow() - BigInt(Math.round(((performance.now() - lastSentAt()) / 1000) * 0x1_0000_0000))),
+      get: () => (lastSentAt() === 0 ? 0n : ntpFromUnixMs(performance.timeOrigin + lastSentAt())),
       set: () => undefined,
     });
   }
@@ -105,7 +114,8 @@ export class SenderFastPath {
     const packet = new RtpPacket(header, payload);
     s.rtpCache[header.sequenceNumber % HISTORY] = packet;
     s.rtpTimestamp = header.timestamp;
-    s.octetCount += payload.length;
+    // 32-bit fields of the sender report: werift's serializer throws on larger values.
+    s.octetCount = (s.octetCount + payload.length) >>> 0;
     s.packetCount = (s.packetCount + 1) >>> 0;
     this.#lastSentAt = performance.now();
     if (!s.rtcpRunning) void s.runRtcp();
@@ -114,14 +124,18 @@ export class SenderFastPath {
     const agent = transport.iceTransport.connection;
     const pair = agent.nominated;
     if (!pair || !agent.canSendApplicationData()) return;
-    const udp = pair.protocol.transport;
-    if (udp.closed) return;
-    if (udp.type === 'udp') udp.socket.send(encrypted, pair.remoteAddr[1], pair.remoteAddr[0]);
-    else void udp.send(encrypted, pair.remoteAddr).catch(() => undefined);
+    const udp = pair.protocol.type === 'stun' ? pair.protocol.transport : undefined;
+    if (udp?.closed) return;
     transport.bytesSent += encrypted.length;
     transport.packetsSent++;
-    pair.packetsSent++;
-    pair.bytesSent += encrypted.length;
+    if (udp?.type === 'udp') {
+      udp.socket.send(encrypted, pair.remoteAddr[1], pair.remoteAddr[0]);
+      pair.packetsSent++;
+      pair.bytesSent += encrypted.length;
+    } else {
+      // TURN and TCP pairs: werift wraps or frames the packet (and counts it on the pair).
+      void agent.send(encrypted).catch(() => undefined);
+    }
   }
 
   #withOwnExtensions(forwarded: Extension[], transport: DtlsInternals): Extension[] {

@@ -3,7 +3,7 @@
  * agent's fields (`connection.stunServer`, `checkList`, `checkComplete`), so they are kept here,
  * typed narrowly, and checked by test/media/iceWorkarounds.test.ts against the installed werift.
  */
-import { CandidatePairState, type RTCPeerConnection } from 'werift';
+import { CandidatePairState, type PeerConfig, type RTCPeerConnection } from 'werift';
 
 interface AgentPair {
   state: CandidatePairState;
@@ -12,6 +12,7 @@ interface AgentPair {
 }
 
 interface Agent {
+  state: string;
   stunServer?: unknown;
   iceControlling: boolean;
   nominated?: AgentPair;
@@ -21,6 +22,11 @@ interface Agent {
 
 function agents(pc: RTCPeerConnection): Agent[] {
   return pc.iceTransports.map((t) => t.connection as unknown as Agent);
+}
+
+/** Whether the configuration names a STUN server (a TURN-only one leaves werift's fallback on). */
+export function hasStunServer(config: Partial<PeerConfig>): boolean {
+  return (config.iceServers ?? []).some((server) => [server.urls].flat().some((url) => /^stuns?:/i.test(url)));
 }
 
 /**
@@ -49,10 +55,11 @@ const WATCH_INTERVAL_MS = 250;
  */
 export function watchNomination(pc: RTCPeerConnection, onAdopt: () => void): () => void {
   const validSince = new Map<Agent, number>();
+  const tried = new Set<Agent>();
   const timer = setInterval(() => {
     let pending = false;
     for (const agent of agents(pc)) {
-      if (agent.nominated || agent.iceControlling) continue;
+      if (tried.has(agent) || agent.nominated || agent.iceControlling || agent.state === 'closed' || agent.state === 'failed') continue;
       pending = true;
       const valid = agent.checkList.filter((p) => p.state === CandidatePairState.SUCCEEDED);
       if (valid.length === 0) continue;
@@ -61,8 +68,15 @@ export function watchNomination(pc: RTCPeerConnection, onAdopt: () => void): () 
       if (Date.now() - since < NOMINATION_GRACE_MS) continue;
       const best = valid.reduce((a, b) => (b.priority > a.priority ? b : a));
       best.nominated = true;
-      agent.checkComplete(best);
-      onAdopt();
+      try {
+        agent.checkComplete(best);
+      } catch {
+        // This runs from a timer: nothing werift throws may reach the process.
+      }
+      // One attempt per agent: werift either took the pair or will not take any (e.g. a stale
+      // generation), and retrying every tick would only repeat the warning.
+      tried.add(agent);
+      if (agent.nominated === best) onAdopt();
     }
     if (!pending) clearInterval(timer);
   }, WATCH_INTERVAL_MS);
