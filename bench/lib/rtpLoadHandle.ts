@@ -1,6 +1,7 @@
 /** Starts the SFU load generator (rtpLoad.ts) in its own process, aimed at one server, and talks to it over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { pendingAnswer } from './answer.js';
 import type { LoadTarget } from './load/driver.js';
 import type { WindowResult } from './load/meter.js';
 
@@ -57,23 +58,12 @@ export async function startRtpLoad(target: LoadTarget): Promise<RtpLoad> {
   const call = (message: Record<string, unknown>, timeoutMs = 300_000): Promise<Record<string, unknown>> => {
     if (died) return Promise.reject(new Error(died));
     const id = nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        pending.delete(id);
-        reject(new Error(`load generator: no answer to ${String(message.type)} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      pending.set(id, {
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
-      child.send({ ...message, id });
-    });
+    const answer = pendingAnswer<Record<string, unknown>>(timeoutMs, `load generator: no answer to ${String(message.type)} within ${timeoutMs} ms`, () =>
+      pending.delete(id),
+    );
+    pending.set(id, answer);
+    child.send({ ...message, id });
+    return answer.promise;
   };
   return {
     pid: child.pid ?? -1,

@@ -5,6 +5,7 @@
  * transaction. Events without a transaction (`webrtcup`, `hangup`, …) go to their handle.
  */
 import WebSocket from 'ws';
+import { pendingAnswer } from '../answer.js';
 
 /** Janus closes sessions idle for 60 s (its default session_timeout); keepalives every 25 s. */
 const KEEPALIVE_MS = 25_000;
@@ -87,24 +88,12 @@ export class JanusSession {
 
   #send(request: Record<string, unknown>, ackIsAnswer = false): Promise<JanusMessage> {
     const transaction = `t${this.#nextTransaction++}`;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(transaction);
-        reject(new Error(`Janus ${String(request.janus)}: no answer within ${REQUEST_TIMEOUT_MS / 1000} s`));
-      }, REQUEST_TIMEOUT_MS);
-      this.#pending.set(transaction, {
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-        ackIsAnswer,
-      });
-      this.ws.send(JSON.stringify({ ...request, transaction }));
-    });
+    const answer = pendingAnswer<JanusMessage>(REQUEST_TIMEOUT_MS, `Janus ${String(request.janus)}: no answer within ${REQUEST_TIMEOUT_MS / 1000} s`, () =>
+      this.#pending.delete(transaction),
+    );
+    this.#pending.set(transaction, { resolve: answer.resolve, reject: answer.reject, ackIsAnswer });
+    this.ws.send(JSON.stringify({ ...request, transaction }));
+    return answer.promise;
   }
 
   #onMessage(m: JanusMessage): void {
