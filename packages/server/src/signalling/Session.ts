@@ -3,6 +3,9 @@ import { notificationFrame, type NotificationParamsMap } from '@kurento-room/pro
 import type { Participant } from '../room/Participant.js';
 import type { RpcConnection } from './RpcConnection.js';
 
+/** Notifications kept for a session without a socket; a busy room makes a few per second. */
+export const MAX_MISSED_NOTIFICATIONS = 1000;
+
 export function newSessionId(): string {
   return randomBytes(16).toString('base64url');
 }
@@ -22,13 +25,37 @@ export class Session {
   graceTimer: NodeJS.Timeout | undefined;
   closed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  /**
+   * What happened in the room while the socket was gone (someone joined, published, wrote): a
+   * client that resumes gets it in order, or its view of the room would silently diverge.
+   */
+  #missed: string[] = [];
+  /** Frames dropped because more than MAX_MISSED_NOTIFICATIONS piled up. */
+  missedDropped = 0;
 
   constructor(connection: RpcConnection) {
     this.connection = connection;
   }
 
   notify<M extends keyof NotificationParamsMap>(method: M, params: NotificationParamsMap[M]): void {
-    this.connection?.send(notificationFrame(method, params as Record<string, unknown>));
+    const frame = notificationFrame(method, params as Record<string, unknown>);
+    if (this.connection) this.connection.send(frame);
+    else if (this.participant && !this.closed) this.#keepMissed(frame);
+  }
+
+  #keepMissed(frame: string): void {
+    this.#missed.push(frame);
+    if (this.#missed.length > MAX_MISSED_NOTIFICATIONS) {
+      this.#missed.shift();
+      this.missedDropped++;
+    }
+  }
+
+  /** Sends the notifications kept while the socket was gone to the (new) socket; returns how many. */
+  replayMissed(): number {
+    const frames = this.#missed.splice(0);
+    for (const frame of frames) this.connection?.send(frame);
+    return frames.length;
   }
 
   /** Runs `task` after every task queued before it has finished. */

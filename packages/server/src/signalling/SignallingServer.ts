@@ -194,8 +194,13 @@ export class SignallingServer {
     this.#sessions.delete(current.id);
     current.closed = true;
     current.clearTimers();
-    this.log.info('session resumed', { session: target.id, user: target.participant?.name });
     connection.sendResult(request.id, { value: 'reconnection successful', sessionId: target.id });
+    const replayed = target.replayMissed();
+    this.log.info('session resumed', { session: target.id, user: target.participant?.name, replayedNotifications: replayed });
+    if (target.missedDropped > 0) {
+      this.log.warn('notifications lost while the socket was gone', { session: target.id, dropped: target.missedDropped });
+      target.missedDropped = 0;
+    }
     return target;
   }
 

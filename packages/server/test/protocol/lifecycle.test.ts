@@ -53,6 +53,42 @@ describe('socket loss, grace period and resumption', () => {
     assert.equal(unknown.error?.code, 40007);
   });
 
+  it('a resumed session gets, in order, what the room notified while its socket was gone', async () => {
+    t = await startTestServer({ reconnectionGraceMs: 5000 });
+    const alice = await t.join('alice', 'r1');
+    const bob = await t.connect();
+    const sessionId = (await bob.request('joinRoom', { user: 'bob', room: 'r1' })).result!.sessionId as string;
+    bob.terminate();
+    await new Promise((r) => setTimeout(r, 50));
+    await t.join('carol', 'r1');
+    for (let i = 0; i < 3; i++) await alice.request('sendMessage', { message: `missed ${i}`, userMessage: 'alice', roomMessage: 'r1' });
+    const resumed = await t.connect();
+    assert.equal((await resumed.request('connect', { sessionId })).result?.value, 'reconnection successful');
+    await resumed.waitForNotification('sendMessage', (p) => p.message === 'missed 2');
+    const seen = resumed.notifications.map((n) => (n.method === 'sendMessage' ? `message ${String(n.params.message)}` : `${n.method} ${String(n.params.id ?? '')}`));
+    assert.deepEqual(seen, ['participantJoined carol', 'message missed 0', 'message missed 1', 'message missed 2']);
+    // Nothing is replayed twice, and what comes next arrives as usual.
+    await alice.request('sendMessage', { message: 'live', userMessage: 'alice', roomMessage: 'r1' });
+    await resumed.waitForNotification('sendMessage', (p) => p.message === 'live');
+    assert.equal(resumed.count('sendMessage'), 4);
+  });
+
+  it('keeps at most the newest 1,000 notifications for a session without a socket', async () => {
+    t = await startTestServer({ reconnectionGraceMs: 10_000 });
+    const alice = await t.join('alice', 'r1');
+    const bob = await t.connect();
+    const sessionId = (await bob.request('joinRoom', { user: 'bob', room: 'r1' })).result!.sessionId as string;
+    bob.terminate();
+    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 1005; i++) await alice.request('sendMessage', { message: `m${i}`, userMessage: 'alice', roomMessage: 'r1' });
+    const resumed = await t.connect();
+    await resumed.request('connect', { sessionId });
+    await resumed.waitForNotification('sendMessage', (p) => p.message === 'm1004');
+    const messages = resumed.notifications.filter((n) => n.method === 'sendMessage').map((n) => n.params.message);
+    assert.equal(messages.length, 1000);
+    assert.equal(messages[0], 'm5', 'the oldest five were dropped');
+  });
+
   it('the ping watchdog closes a socket that stops pinging, then the grace period evicts', async () => {
     t = await startTestServer({ reconnectionGraceMs: 100 });
     const alice = await t.join('alice', 'r1');
