@@ -1,7 +1,9 @@
+import { JsonRpcErrorCode, type RoomError } from '@kurento-room/protocol';
 import { resolveEnvironment, type Environment, type KurentoRoomOptions, type WebSocketLike } from './environment.js';
 import { Room, type RoomConnection, type RoomOptions } from './Room.js';
 import { JsonRpcClient } from './rpc/JsonRpcClient.js';
 import { transportError } from './rpc/errors.js';
+import { openSocket, type OpeningSocket } from './rpc/openSocket.js';
 import { Stream, type StreamOptions } from './Stream.js';
 import { handled } from './util.js';
 
@@ -18,6 +20,11 @@ export class KurentoRoomClient implements RoomConnection {
   private room?: Room;
   private rpcParams: Record<string, unknown> = {};
   private closedByClient = false;
+  /** The server's id of this client's session (from any result), for resumption. */
+  private sessionId?: string;
+  /** A socket being opened, so that closing the client can abandon it. */
+  private opening?: OpeningSocket;
+  private resuming = false;
 
   constructor(
     readonly wsUri: string,
@@ -98,72 +105,100 @@ export class KurentoRoomClient implements RoomConnection {
   /** @internal */
   request<T = any>(method: string, params: Record<string, unknown> = {}): Promise<T> {
     if (!this.rpc) return Promise.reject(transportError(`Cannot send '${method}': not connected to ${this.wsUri}`));
-    return this.rpc.request<T>(method, { ...params, ...this.rpcParams });
+    return this.rpc.request<T>(method, { ...params, ...this.rpcParams }).then((result) => {
+      const sessionId = (result as { sessionId?: unknown } | null)?.sessionId;
+      if (typeof sessionId === 'string') this.sessionId = sessionId;
+      return result;
+    });
   }
 
   /** @internal Closes the WebSocket on purpose (no `lost-connection`). */
   closeConnection(): void {
     this.closedByClient = true;
-    if (this.rpc) this.rpc.close();
-    else
-      try {
-        this.ws?.close();
-      } catch {
-        // not open yet
-      }
+    this.opening?.abandon();
+    this.rpc?.close();
   }
 
   private open(callback: ConnectCallback): void {
-    const { WebSocket, requestTimeout, pingInterval } = this.env;
-    let settled = false;
-    const fail = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
+    this.opening = openSocket(this.env.WebSocket, this.wsUri, this.env.requestTimeout);
+    this.opening.opened.then(
+      (ws) => {
+        this.opening = undefined;
+        if (this.closedByClient) return void ws.close();
+        this.attach(ws);
+        callback(null, this);
+      },
+      (error: Error) => {
+        this.opening = undefined;
+        if (!this.closedByClient) callback(error);
+      },
+    );
+  }
+
+  /** Speaks JSON-RPC on an open socket: the first one, or the one a resumption opened. */
+  private attach(ws: WebSocketLike): JsonRpcClient {
+    this.ws = ws;
+    const rpc = new JsonRpcClient(ws, {
+      requestTimeout: this.env.requestTimeout,
+      pingInterval: this.env.pingInterval,
+      onNotification: (method, params) => this.room?.handleNotification(method, params),
+      onClose: (expected) => {
+        if (!expected && !this.closedByClient && this.rpc === rpc) this.connectionLost();
+      },
+    });
+    this.rpc = rpc;
+    return rpc;
+  }
+
+  /**
+   * The socket dropped without anyone asking. In a room, with a session to resume, the server
+   * keeps that session (and the media) for its grace period: reconnect and `connect
+   * {sessionId}` until `reconnectTimeout` runs out, `lost-connection` only if that fails.
+   */
+  private connectionLost(): void {
+    // A socket of the resumption itself dropping is that attempt failing, not a new loss.
+    if (this.resuming) return;
+    const room = this.room;
+    if (!room?.isConnected() || !this.sessionId || this.env.reconnectTimeout <= 0) {
+      room?.handleConnectionLost();
+      return;
+    }
+    room.handleReconnecting();
+    this.resuming = true;
+    void this.resume(room, this.sessionId, Date.now() + this.env.reconnectTimeout).finally(() => (this.resuming = false));
+  }
+
+  private async resume(room: Room, sessionId: string, deadline: number): Promise<void> {
+    let wait = RESUME_FIRST_WAIT_MS;
+    while (!this.closedByClient && Date.now() < deadline) {
+      this.opening = openSocket(this.env.WebSocket, this.wsUri, Math.max(1, Math.min(this.env.requestTimeout, deadline - Date.now())));
+      let rpc: JsonRpcClient | undefined;
       try {
-        this.ws?.close();
-      } catch {
-        // never opened
+        rpc = this.attach(await this.opening.opened);
+        await rpc.request('connect', { sessionId });
+        if (rpc.isOpen && !this.closedByClient) {
+          room.handleReconnected();
+          return;
+        }
+      } catch (error) {
+        rpc?.close();
+        // The server no longer has the session (grace period over, or evicted): stop trying.
+        if ((error as RoomError).code === JsonRpcErrorCode.RECONNECTION_ERROR) break;
+      } finally {
+        this.opening = undefined;
       }
-      callback(error);
-    };
-    const timer = setTimeout(() => fail(transportError(`Could not connect to ${this.wsUri} within ${requestTimeout} ms`)), requestTimeout);
-    if (!WebSocket) {
-      setTimeout(() => fail(transportError('WebSocket is not available: pass it in the KurentoRoom options')));
-      return;
+      await new Promise((r) => setTimeout(r, Math.max(0, Math.min(wait, deadline - Date.now()))));
+      wait = Math.min(wait * 2, RESUME_MAX_WAIT_MS);
     }
-    let ws: WebSocketLike;
-    try {
-      ws = this.ws = new WebSocket(this.wsUri);
-    } catch (error) {
-      setTimeout(() => fail(transportError(`Cannot connect to ${this.wsUri}: ${(error as Error).message}`)));
-      return;
-    }
-    ws.addEventListener('open', () => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (this.closedByClient) {
-        ws.close();
-        return;
-      }
-      this.rpc = new JsonRpcClient(ws, {
-        requestTimeout,
-        pingInterval,
-        onNotification: (method, params) => this.room?.handleNotification(method, params),
-        onClose: (expected) => {
-          if (!expected && !this.closedByClient) this.room?.handleConnectionLost();
-        },
-      });
-      callback(null, this);
-    });
-    ws.addEventListener('error', (event) => {
-      const detail = event?.message ?? event?.error?.message;
-      fail(transportError(`Cannot connect to ${this.wsUri}${detail ? `: ${detail}` : ''}`));
-    });
-    ws.addEventListener('close', (event) => fail(transportError(`Connection to ${this.wsUri} closed before opening (code ${event?.code})`)));
+    if (this.closedByClient) return;
+    this.rpc?.close();
+    room.handleConnectionLost();
   }
 }
+
+/** Waits between resumption attempts: doubling from the first to the longest. */
+const RESUME_FIRST_WAIT_MS = 250;
+const RESUME_MAX_WAIT_MS = 2000;
 
 /** `KurentoRoom(wsUri, callback, options?)`, callable with or without `new`. */
 export interface KurentoRoomFactory {

@@ -207,7 +207,17 @@ export class Room extends Emitter<RoomEventMap> {
     }
   }
 
-  /** @internal The WebSocket closed without the application asking for it. */
+  /** @internal The WebSocket dropped; the connection tries to resume the session. */
+  handleReconnecting(): void {
+    if (this.state === 'joined') this.emit('reconnecting', { room: this.name });
+  }
+
+  /** @internal The session was resumed on a new WebSocket; the media never stopped. */
+  handleReconnected(): void {
+    if (this.state === 'joined') this.emit('reconnected', { room: this.name });
+  }
+
+  /** @internal The WebSocket closed without the application asking for it, and could not be resumed. */
   handleConnectionLost(): void {
     if (this.state !== 'joined') return;
     this.emit('lost-connection', { room: this.name });

@@ -29,11 +29,16 @@ export interface KurentoRoomOptions {
   requestTimeout?: number;
   /** Keep-alive ping period in ms, announced to the server in the first ping (default 3000; 0 disables). */
   pingInterval?: number;
+  /**
+   * How long to try resuming the session after the socket drops while in a room, in ms
+   * (default 10000, the server's default grace period; 0 reports `lost-connection` at once).
+   */
+  reconnectTimeout?: number;
 }
 
 /** The options with every default resolved. */
-export type Environment = Omit<KurentoRoomOptions, 'requestTimeout' | 'pingInterval'> &
-  Required<Pick<KurentoRoomOptions, 'requestTimeout' | 'pingInterval'>>;
+export type Environment = Omit<KurentoRoomOptions, 'requestTimeout' | 'pingInterval' | 'reconnectTimeout'> &
+  Required<Pick<KurentoRoomOptions, 'requestTimeout' | 'pingInterval' | 'reconnectTimeout'>>;
 
 export function resolveEnvironment(options: KurentoRoomOptions = {}): Environment {
   const g = globalThis as any;
@@ -47,5 +52,6 @@ export function resolveEnvironment(options: KurentoRoomOptions = {}): Environmen
     rtcConfiguration: options.rtcConfiguration,
     requestTimeout: options.requestTimeout ?? 15000,
     pingInterval: options.pingInterval ?? 3000,
+    reconnectTimeout: options.reconnectTimeout ?? 10000,
   };
 }

@@ -36,8 +36,12 @@ export interface RoomEventMap {
   'update-main-speaker': { participantId: string };
   /** A `custonNotification` of the server. */
   'custom-message-received': { params: Record<string, unknown> };
-  /** The connection to the server was lost while in the room. */
+  /** The connection to the server was lost while in the room and could not be resumed. */
   'lost-connection': { room: string };
+  /** The WebSocket dropped while in the room; the client is resuming the session (media goes on). */
+  reconnecting: { room: string };
+  /** The session was resumed on a new WebSocket; notifications of the gap follow. */
+  reconnected: { room: string };
 }
 
 /** Data received on a stream's data channel. */

@@ -64,9 +64,9 @@ test('the first ping carries {interval}, later ones none, ids count from 0 with 
   assert.ok(Number.isInteger(custom.id));
 });
 
-test('a ping without answer closes the connection and reports lost-connection in the room', async () => {
+test('a ping without answer closes the connection and reports lost-connection in the room (resumption off)', async () => {
   server.handlers.ping = () => NO_ANSWER;
-  const k = await open({ pingInterval: 30, requestTimeout: 100 });
+  const k = await open({ pingInterval: 30, requestTimeout: 100, reconnectTimeout: 0 });
   const room = k.Room({ room: 'r1', user: 'bob' });
   const lost = nextEvent(room, 'lost-connection');
   await room.connect();
@@ -123,8 +123,8 @@ test('close() without a room closes the socket', async () => {
   await assert.rejects(k.sendRequest('customRequest', {}), (e: RoomError) => e.code === 803);
 });
 
-test('the server closing the socket while in a room emits lost-connection once', async () => {
-  const k = await open();
+test('the server closing the socket while in a room emits lost-connection once (resumption off)', async () => {
+  const k = await open({ reconnectTimeout: 0 });
   const room = k.Room({ room: 'r1', user: 'bob' });
   await room.connect();
   let count = 0;

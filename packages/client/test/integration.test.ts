@@ -32,7 +32,7 @@ class User {
       this.received.get(stream.getGlobalID())?.counter.stop();
       this.received.set(stream.getGlobalID(), { stream, counter: countDecodedFrames(media) });
     });
-    for (const type of ['participant-joined', 'participant-left', 'participant-published', 'participant-unpublished', 'stream-added', 'stream-removed', 'newMessage', 'error-room'] as const) {
+    for (const type of ['participant-joined', 'participant-left', 'participant-published', 'participant-unpublished', 'stream-added', 'stream-removed', 'newMessage', 'error-room', 'reconnecting', 'reconnected', 'lost-connection'] as const) {
       room.on(type, (payload) => this.events.push({ type, payload }));
     }
   }
@@ -216,6 +216,23 @@ describe('client library against the real room server, media through @roamhq/wrt
     const again: Stream = (await readded).stream;
     assert.notEqual(again, unpublishedAtAnn, 'a new remote stream');
     await until(() => ann.received.get('cat_webcam')?.stream === again && ann.frames('cat') >= 5, 'ann to decode cat again', 20_000);
+  });
+
+  it('a dropped socket is resumed: media goes on, and room events reach the resumed session', async () => {
+    await User.join('alice', 'resume');
+    const bob = await User.join('bob', 'resume');
+    await bob.waitForFrames('alice', 10);
+    (bob.kurento as unknown as { ws: WebSocket }).ws.terminate();
+    await bob.waitForEvent('reconnecting', () => true);
+    // Whether carol's join lands before or after the resumption, bob must learn of it (the
+    // server replays what a session missed: test/protocol/lifecycle.test.ts).
+    const carol = await User.join('carol', 'resume');
+    await bob.waitForEvent('reconnected', () => true, 10_000);
+    await bob.waitForEvent('participant-joined', (p) => p.participant.getID() === 'carol');
+    await Promise.all([bob.waitForFrames('carol', 10), carol.waitForFrames('bob', 10)]);
+    assert.ok(await keepsDecoding(() => bob.frames('alice')), "bob kept decoding alice's video");
+    assert.equal(bob.eventsOf('lost-connection').length, 0);
+    assert.equal((await server.stats()).participants, 3, 'resumed, not joined again');
   });
 
   it('leave: the others get participant-left, and the server is back to zero', async () => {

@@ -134,6 +134,18 @@ export class CallView {
     on('error-room', ({ error }) => toast(describeError(error), 'error'));
     on('room-closed', () => this.end({ kind: 'room-closed' }));
     on('participant-evicted', () => this.end({ kind: 'participant-evicted' }));
+    // The client resumes the session by itself; the media keeps flowing meanwhile.
+    let reconnecting: HTMLElement | undefined;
+    on('reconnecting', () => {
+      reconnecting?.remove();
+      reconnecting = toast('The connection to the room server dropped. Reconnecting…', 'warning');
+      reconnecting.id = 'reconnectingNotice';
+    });
+    on('reconnected', () => {
+      reconnecting?.remove();
+      reconnecting = undefined;
+      toast('Reconnected to the room server.', 'success').id = 'reconnectedNotice';
+    });
     on('lost-connection', () => this.end({ kind: 'lost-connection' }));
     on('error-media', ({ error }) => this.end({ kind: 'error-media', error }));
   }

@@ -1,13 +1,14 @@
 /**
  * What a user meets besides media: the join form's checks, the room list and invite link,
  * chat, the hat filter on a server without filters, and every failure message (camera denied,
- * name taken, room closed and participant evicted through the admin API, connection lost).
+ * name taken, room closed and participant evicted through the admin API, connection dropped and
+ * resumed, connection lost for good).
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { chromiumAvailable } from '../../../testing/chromium.js';
-import { eventually, expectNoVideo, expectServerEmpty, expectVideos, join, leave, startBed, submitJoin, thumb, type DemoBed } from './support.js';
+import { eventually, expectNoVideo, expectServerEmpty, expectStillPlaying, expectVideos, join, leave, startBed, submitJoin, thumb, type DemoBed } from './support.js';
 
 const ADMIN_SECRET = 'demo-test-secret';
 
@@ -162,7 +163,9 @@ describe('demo in Chromium: room events and messages', { skip: !chromiumAvailabl
     await leave(stay!);
   });
 
-  test('connection lost: the page says so and offers to join again', async () => {
+  test('a dropped connection is resumed: the page says it reconnects and the call goes on', async () => {
+    const other = await bed.open('/');
+    await join(other, 'steady', 'wobbly');
     let socket: WebSocketRoute | undefined;
     const page = await bed.open('/', (p) =>
       // Relay the room WebSocket through Playwright so the test can cut it like a network failure.
@@ -171,10 +174,39 @@ describe('demo in Chromium: room events and messages', { skip: !chromiumAvailabl
         ws.connectToServer();
       }),
     );
-    await join(page, 'fragile', 'lossy');
+    await join(page, 'shaky', 'wobbly');
+    await expectVideos(page, ['steady']);
     await eventually('the relayed socket', () => socket !== undefined);
-    await socket!.close({ code: 4000, reason: 'network gone' });
-    await dialog(page, 'lost-connection');
+    const first = socket!;
+    await first.close({ code: 4000, reason: 'network gone' });
+    await page.waitForSelector('#reconnectedNotice', { timeout: 15_000 });
+    assert.notEqual(socket, first, 'a new socket was opened');
+    assert.equal(await page.isVisible('#dialog[open]'), false, 'no lost-connection dialog');
+    await expectStillPlaying(page, 'steady');
+    assert.equal((await bed.server.stats()).participants, 2, 'still two participants on the server: the session was resumed, not rejoined');
+    await expectStillPlaying(other, 'shaky');
+    await leave(page);
+    await leave(other);
+  });
+
+  test('connection lost for good: the page says so and offers to join again', async () => {
+    let cut = false;
+    let socketToCut: WebSocketRoute | undefined;
+    const page = await bed.open('/', (p) =>
+      p.routeWebSocket(/\/room$/, (ws) => {
+        // After the cut, every new socket (the client's resumption attempts) fails at once.
+        if (cut) return void ws.close({ code: 4000, reason: 'still no network' });
+        socketToCut = ws;
+        ws.connectToServer();
+      }),
+    );
+    await join(page, 'fragile', 'lossy');
+    await eventually('the relayed socket', () => socketToCut !== undefined);
+    cut = true;
+    await socketToCut!.close({ code: 4000, reason: 'network gone' });
+    await page.waitForSelector('#reconnectingNotice', { timeout: 5_000 });
+    // The client tries for its reconnectTimeout (10 s by default) before giving up.
+    await page.waitForSelector('#dialog[open][data-kind="lost-connection"]', { timeout: 25_000 });
     assert.match((await page.textContent('#dialogMessage'))!, /The connection to the room server was lost/);
     await page.click('#dialogOk');
     await page.waitForSelector('#joinView:not([hidden])');
