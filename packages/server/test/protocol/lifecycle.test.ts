@@ -12,6 +12,17 @@ afterEach(async () => {
   t = undefined;
 });
 
+/** A server with `graceMs`; alice and bob in room r1, bob's socket dropped (his session kept). */
+async function aliceWithBobsSocketGone(graceMs: number) {
+  t = await startTestServer({ reconnectionGraceMs: graceMs });
+  const alice = await t.join('alice', 'r1');
+  const bob = await t.connect();
+  const sessionId = (await bob.request('joinRoom', { user: 'bob', room: 'r1' })).result!.sessionId as string;
+  bob.terminate();
+  await new Promise((r) => setTimeout(r, 50));
+  return { alice, sessionId };
+}
+
 describe('socket loss, grace period and resumption', () => {
   it('a dropped socket gives participantLeft after the grace period; the name is taken until then', async () => {
     t = await startTestServer({ reconnectionGraceMs: 300 });
@@ -54,15 +65,10 @@ describe('socket loss, grace period and resumption', () => {
   });
 
   it('a resumed session gets, in order, what the room notified while its socket was gone', async () => {
-    t = await startTestServer({ reconnectionGraceMs: 5000 });
-    const alice = await t.join('alice', 'r1');
-    const bob = await t.connect();
-    const sessionId = (await bob.request('joinRoom', { user: 'bob', room: 'r1' })).result!.sessionId as string;
-    bob.terminate();
-    await new Promise((r) => setTimeout(r, 50));
-    await t.join('carol', 'r1');
+    const { alice, sessionId } = await aliceWithBobsSocketGone(5000);
+    await t!.join('carol', 'r1');
     for (let i = 0; i < 3; i++) await alice.request('sendMessage', { message: `missed ${i}`, userMessage: 'alice', roomMessage: 'r1' });
-    const resumed = await t.connect();
+    const resumed = await t!.connect();
     assert.equal((await resumed.request('connect', { sessionId })).result?.value, 'reconnection successful');
     await resumed.waitForNotification('sendMessage', (p) => p.message === 'missed 2');
     const seen = resumed.notifications.map((n) => (n.method === 'sendMessage' ? `message ${String(n.params.message)}` : `${n.method} ${String(n.params.id ?? '')}`));
@@ -74,14 +80,9 @@ describe('socket loss, grace period and resumption', () => {
   });
 
   it('keeps at most the newest 1,000 notifications for a session without a socket', async () => {
-    t = await startTestServer({ reconnectionGraceMs: 10_000 });
-    const alice = await t.join('alice', 'r1');
-    const bob = await t.connect();
-    const sessionId = (await bob.request('joinRoom', { user: 'bob', room: 'r1' })).result!.sessionId as string;
-    bob.terminate();
-    await new Promise((r) => setTimeout(r, 50));
+    const { alice, sessionId } = await aliceWithBobsSocketGone(10_000);
     for (let i = 0; i < 1005; i++) await alice.request('sendMessage', { message: `m${i}`, userMessage: 'alice', roomMessage: 'r1' });
-    const resumed = await t.connect();
+    const resumed = await t!.connect();
     await resumed.request('connect', { sessionId });
     await resumed.waitForNotification('sendMessage', (p) => p.message === 'm1004');
     const messages = resumed.notifications.filter((n) => n.method === 'sendMessage').map((n) => n.params.message);
