@@ -15,7 +15,6 @@ export type RequestCallback = (error: Error | null, result?: any) => void;
 /** The connection to a room server: the object `KurentoRoom(wsUri, callback)` gives. */
 export class KurentoRoomClient implements RoomConnection {
   readonly env: Environment;
-  private ws?: WebSocketLike;
   private rpc?: JsonRpcClient;
   private room?: Room;
   private rpcParams: Record<string, unknown> = {};
@@ -137,7 +136,6 @@ export class KurentoRoomClient implements RoomConnection {
 
   /** Speaks JSON-RPC on an open socket: the first one, or the one a resumption opened. */
   private attach(ws: WebSocketLike): JsonRpcClient {
-    this.ws = ws;
     const rpc = new JsonRpcClient(ws, {
       requestTimeout: this.env.requestTimeout,
       pingInterval: this.env.pingInterval,

@@ -23,6 +23,8 @@ class User {
     readonly name: string,
     readonly kurento: KurentoRoomClient,
     readonly room: Room,
+    /** Every WebSocket the client opened, newest last (a test cuts one like a network failure). */
+    readonly sockets: WebSocket[],
   ) {
     // Every received remote stream gets a decoded-frame counter on its video track.
     room.on('stream-subscribed', ({ stream }) => {
@@ -38,16 +40,23 @@ class User {
   }
 
   static async join(name: string, roomName: string, publish = true): Promise<User> {
+    const sockets: WebSocket[] = [];
+    class RecordedWebSocket extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        sockets.push(this);
+      }
+    }
     const kurento = await new Promise<KurentoRoomClient>((resolve, reject) => {
       KurentoRoom(server.wsUrl, (error, k) => (error ? reject(error) : resolve(k!)), {
-        WebSocket: WebSocket as any,
+        WebSocket: RecordedWebSocket as any,
         RTCPeerConnection: wrtc.RTCPeerConnection as any,
         getUserMedia: syntheticGetUserMedia({ width: 320, height: 240, fps: 15 }),
         requestTimeout: 10_000,
       });
     });
     const room = kurento.Room({ room: roomName, user: name });
-    const user = new User(name, kurento, room);
+    const user = new User(name, kurento, room, sockets);
     users.push(user);
     if (publish) {
       const local = kurento.Stream(room, { audio: true, video: true });
@@ -222,7 +231,7 @@ describe('client library against the real room server, media through @roamhq/wrt
     await User.join('alice', 'resume');
     const bob = await User.join('bob', 'resume');
     await bob.waitForFrames('alice', 10);
-    (bob.kurento as unknown as { ws: WebSocket }).ws.terminate();
+    bob.sockets.at(-1)!.terminate();
     await bob.waitForEvent('reconnecting', () => true);
     // Whether carol's join lands before or after the resumption, bob must learn of it (the
     // server replays what a session missed: test/protocol/lifecycle.test.ts).
