@@ -42,6 +42,17 @@ export interface Outcome {
   after?: () => void;
 }
 
+/** What the room methods need from the layer that owns the sessions. */
+export interface SessionHooks {
+  /** The session left its room: its socket is closed, as the original does. */
+  onLeft(session: Session): void;
+  /**
+   * A join wants `user` in `room`: if a session without a socket (in its grace period) holds that
+   * name, it is ended now, so a client that lost its tab or its session can come back at once.
+   */
+  releaseStaleHolder(room: string, user: string): void;
+}
+
 type RoomMethod = Exclude<keyof RequestParamsMap, 'ping' | 'closeSession'>;
 type Handler<M extends RoomMethod> = (session: Session, params: RequestParamsMap[M]) => Promise<Outcome> | Outcome;
 
@@ -54,7 +65,7 @@ export class RoomRpcHandler {
     private readonly rooms: RoomManager,
     private readonly log: Logger,
     private readonly customRequestHandler: CustomRequestHandler | undefined,
-    private readonly onLeft: (session: Session) => void,
+    private readonly sessions: SessionHooks,
   ) {}
 
   isRoomMethod(method: string): method is RoomMethod {
@@ -78,6 +89,7 @@ export class RoomRpcHandler {
     joinRoom: (session, { user, room, dataChannels }) => {
       const current = session.participant;
       if (current && this.rooms.isMember(current)) throw Errors.alreadyJoined(current.name, current.roomName);
+      this.sessions.releaseStaleHolder(room, user);
       const { participant, peers } = this.rooms.join(session.id, user, room, dataChannels === true, (m, p) =>
         session.notify(m, p),
       );
@@ -132,7 +144,7 @@ export class RoomRpcHandler {
       const p = this.member(session);
       this.rooms.leave(p);
       session.participant = null;
-      return { result: {}, after: () => this.onLeft(session) };
+      return { result: {}, after: () => this.sessions.onLeft(session) };
     },
 
     sendMessage: (session, { message, userMessage, roomMessage }) => {

@@ -48,9 +48,10 @@ export class SignallingServer {
     // ws enforces a hard cap well above the protocol's limit, so that a frame just over the
     // limit still gets a readable JSON-RPC error instead of a dropped socket.
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(4 * options.maxFrameChars, 1 << 20) });
-    this.#handler = new RoomRpcHandler(rooms, log, options.customRequestHandler, (session) => {
+    this.#handler = new RoomRpcHandler(rooms, log, options.customRequestHandler, {
       // The original closes the session's socket once `leaveRoom` is answered.
-      session.connection?.close(1000, 'left the room');
+      onLeft: (session) => session.connection?.close(1000, 'left the room'),
+      releaseStaleHolder: (room, user) => this.releaseStaleHolder(room, user),
     });
   }
 
@@ -202,6 +203,21 @@ export class SignallingServer {
       target.missedDropped = 0;
     }
     return target;
+  }
+
+  /**
+   * Takeover: a name held by a session that lost its socket (a crashed tab, a client whose
+   * session was refused) is freed for a new join at once instead of answering 104 until the
+   * grace period ends. The room sees the stale participant leave, then the new one join. A name
+   * held by a live socket is left alone (the join gets 104).
+   */
+  private releaseStaleHolder(roomName: string, user: string): void {
+    const holder = this.rooms.getRoom(roomName)?.get(user);
+    if (!holder) return;
+    const stale = this.#sessions.get(holder.sessionId);
+    if (!stale || stale.connection) return;
+    this.log.info('stale session taken over by a new join', { session: stale.id, user, room: roomName });
+    this.endSession(stale, 'disconnected');
   }
 
   private endSession(session: Session, reason: 'left' | 'disconnected' = 'left'): void {

@@ -24,22 +24,50 @@ async function aliceWithBobsSocketGone(graceMs: number) {
 }
 
 describe('socket loss, grace period and resumption', () => {
-  it('a dropped socket gives participantLeft after the grace period; the name is taken until then', async () => {
+  it('a dropped socket gives participantLeft after the grace period, not before', async () => {
     t = await startTestServer({ reconnectionGraceMs: 300 });
     const alice = await t.join('alice', 'r1');
     const bob = await t.join('bob', 'r1');
     await bob.request('publishVideo', { sdpOffer: FAKE_OFFER, doLoopback: false });
     const droppedAt = Date.now();
     bob.terminate();
-    const again = await t.connect();
-    const early = await again.request('joinRoom', { user: 'bob', room: 'r1' });
-    assert.equal(early.error?.code, 104, 'the ghost holds the name during the grace period');
     const left = await alice.waitForNotification('participantLeft', () => true, 3000);
     assert.deepEqual(left.params, { name: 'bob' });
     assert.ok(Date.now() - droppedAt >= 250, 'not before the grace period');
-    const late = await again.request('joinRoom', { user: 'bob', room: 'r1' });
+    const late = await (await t.connect()).request('joinRoom', { user: 'bob', room: 'r1' });
     assert.ok(late.result, 'the name is free afterwards');
     await eventually(async () => (await t!.server.stats()).media.peerConnections === 0, 2000, 'publisher released');
+  });
+
+  it('a join under the name of a session without a socket takes it over at once; a live holder still gets 104', async () => {
+    t = await startTestServer({ reconnectionGraceMs: 60_000 });
+    const alice = await t.join('alice', 'r1');
+    const bob = await t.join('bob', 'r1');
+    await bob.request('publishVideo', { sdpOffer: FAKE_OFFER, doLoopback: false });
+    const taken = await (await t.connect()).request('joinRoom', { user: 'bob', room: 'r1' });
+    assert.equal(taken.error?.code, 104, 'a name held by a live socket is refused');
+    const oldSession = (await bob.request('ping', {})).result!.sessionId as string;
+    bob.terminate();
+    await eventually(async () => (await t!.server.stats()).sessionsInGrace === 1, 2000, 'bob in his grace period');
+
+    const startedAt = Date.now();
+    const again = await t.connect();
+    const joined = await again.request('joinRoom', { user: 'bob', room: 'r1' });
+    assert.ok(joined.result, `the stale session is taken over: ${JSON.stringify(joined.error)}`);
+    assert.ok(Date.now() - startedAt < 5000, 'at once, not after the 60 s grace period');
+    assert.notEqual(joined.result.sessionId, oldSession);
+    assert.deepEqual(joined.result.value, [{ id: 'alice' }], 'the old bob and his stream are gone');
+    // The room saw the old participant leave (its stream with it), then the new one join.
+    await alice.waitForNotification('participantJoined', (p) => p.id === 'bob' && alice.count('participantLeft') === 1);
+    const seen = alice.notifications.map((n) => `${n.method} ${String(n.params.id ?? n.params.name ?? '')}`);
+    assert.deepEqual(seen.slice(-3), ['participantPublished bob', 'participantLeft bob', 'participantJoined bob']);
+    const stats = await t.server.stats();
+    assert.equal(stats.participants, 2);
+    assert.equal(stats.sessionsInGrace, 0, 'the stale session is ended, not left to expire');
+    await eventually(async () => (await t!.server.stats()).media.peerConnections === 0, 2000, 'the stale publisher released');
+    // The old session cannot come back any more.
+    const resume = await (await t.connect()).request('connect', { sessionId: oldSession });
+    assert.equal(resume.error?.code, 40007);
   });
 
   it('connect {sessionId} on a new socket resumes the session within the grace period', async () => {
