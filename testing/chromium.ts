@@ -92,3 +92,38 @@ export async function waitForFrames(page: Page, selector: string, count: number,
   );
   return decodedFrames(page, selector);
 }
+
+/**
+ * Waits until the `<video>` matching `selector` presents `count` frames from now on, following
+ * the element if the page replaces it meanwhile (a stream that is subscribed again gets a new
+ * tile): frames shown before the call do not count, so this proves that media flows again.
+ */
+export async function waitForNewFrames(page: Page, selector: string, count: number, timeoutMs = 30_000): Promise<void> {
+  await page.evaluate(
+    `new Promise((resolve, reject) => {
+      const selector = ${JSON.stringify(selector)};
+      const deadline = Date.now() + ${timeoutMs};
+      let watched = null;
+      let frames = 0;
+      const tick = () => {
+        const current = document.querySelector(selector);
+        if (current !== watched) {
+          watched = current;
+          frames = 0;
+          if (current) {
+            const onFrame = () => {
+              if (watched !== current) return;
+              frames++;
+              current.requestVideoFrameCallback(onFrame);
+            };
+            current.requestVideoFrameCallback(onFrame);
+          }
+        }
+        if (frames >= ${count}) resolve(frames);
+        else if (Date.now() > deadline) reject(new Error('only ' + frames + ' new frames in ' + selector + ' within ${timeoutMs} ms'));
+        else setTimeout(tick, 50);
+      };
+      tick();
+    })`,
+  );
+}

@@ -1,4 +1,4 @@
-import { JsonRpcErrorCode, type RoomError } from '@kurento-room/protocol';
+import { RoomErrorCode, type RoomError } from '@kurento-room/protocol';
 import { resolveEnvironment, type Environment, type KurentoRoomOptions, type WebSocketLike } from './environment.js';
 import { Room, type RoomConnection, type RoomOptions } from './Room.js';
 import { JsonRpcClient } from './rpc/JsonRpcClient.js';
@@ -149,12 +149,14 @@ export class KurentoRoomClient implements RoomConnection {
   }
 
   /**
-   * The socket dropped without anyone asking. In a room, with a session to resume, the server
-   * keeps that session (and the media) for its grace period: reconnect and `connect
-   * {sessionId}` until `reconnectTimeout` runs out, `lost-connection` only if that fails.
+   * The socket dropped without anyone asking. In a room, get back in within `reconnectTimeout`:
+   * resume the session on a new socket (`connect {sessionId}`: the server kept it, and the media,
+   * for its grace period), or, when the server no longer has it (restarted, grace period over),
+   * join again under the same name and republish and resubscribe. `lost-connection` only when
+   * the server stays unreachable or refuses the join.
    */
   private connectionLost(): void {
-    // A socket of the resumption itself dropping is that attempt failing, not a new loss.
+    // A socket of the reconnection itself dropping is that attempt failing, not a new loss.
     if (this.resuming) return;
     const room = this.room;
     if (!room?.isConnected() || !this.sessionId || this.env.reconnectTimeout <= 0) {
@@ -163,40 +165,64 @@ export class KurentoRoomClient implements RoomConnection {
     }
     room.handleReconnecting();
     this.resuming = true;
-    void this.resume(room, this.sessionId, Date.now() + this.env.reconnectTimeout).finally(() => (this.resuming = false));
+    void this.reconnect(room, this.sessionId, Date.now() + this.env.reconnectTimeout).finally(() => {
+      this.resuming = false;
+      // The new socket may have dropped while the reconnection was finishing: that is a new loss.
+      if (this.room === room && !this.closedByClient && this.rpc && !this.rpc.isOpen) this.connectionLost();
+    });
   }
 
-  private async resume(room: Room, sessionId: string, deadline: number): Promise<void> {
-    let wait = RESUME_FIRST_WAIT_MS;
+  private async reconnect(room: Room, sessionId: string, deadline: number): Promise<void> {
+    let wait = RECONNECT_FIRST_WAIT_MS;
+    let resumable = true;
     while (!this.closedByClient && Date.now() < deadline) {
       this.opening = openSocket(this.env.WebSocket, this.wsUri, Math.max(1, Math.min(this.env.requestTimeout, deadline - Date.now())));
       let rpc: JsonRpcClient | undefined;
       try {
         rpc = this.attach(await this.opening.opened);
-        await rpc.request('connect', { sessionId });
-        if (rpc.isOpen && !this.closedByClient) {
-          room.handleReconnected();
+        this.opening = undefined;
+        if (resumable && (await this.resumeOn(rpc, sessionId))) {
+          if (rpc.isOpen && !this.closedByClient) room.handleReconnected();
           return;
         }
+        resumable = false;
+        await room.rejoin();
+        if (rpc.isOpen && !this.closedByClient) return;
       } catch (error) {
         rpc?.close();
-        // The server no longer has the session (grace period over, or evicted): stop trying.
-        if ((error as RoomError).code === JsonRpcErrorCode.RECONNECTION_ERROR) break;
+        // A refusal from the server itself (the name is held by a live socket, the room is
+        // closing, ...) will not change by trying again; only transport failures are retried.
+        if (!resumable && (error as RoomError).code !== RoomErrorCode.TRANSPORT) break;
       } finally {
         this.opening = undefined;
       }
       await new Promise((r) => setTimeout(r, Math.max(0, Math.min(wait, deadline - Date.now()))));
-      wait = Math.min(wait * 2, RESUME_MAX_WAIT_MS);
+      wait = Math.min(wait * 2, RECONNECT_MAX_WAIT_MS);
     }
     if (this.closedByClient) return;
     this.rpc?.close();
     room.handleConnectionLost();
   }
+
+  /**
+   * `connect {sessionId}` on a new socket: true when resumed, false when the server answers that
+   * it cannot resume it (40007: it no longer has the session; any other answer: it cannot resume
+   * at all). A transport failure rejects, so the attempt is repeated.
+   */
+  private async resumeOn(rpc: JsonRpcClient, sessionId: string): Promise<boolean> {
+    try {
+      await rpc.request('connect', { sessionId });
+      return true;
+    } catch (error) {
+      if ((error as RoomError).code === RoomErrorCode.TRANSPORT) throw error;
+      return false;
+    }
+  }
 }
 
-/** Waits between resumption attempts: doubling from the first to the longest. */
-const RESUME_FIRST_WAIT_MS = 250;
-const RESUME_MAX_WAIT_MS = 2000;
+/** Waits between reconnection attempts: doubling from the first to the longest. */
+const RECONNECT_FIRST_WAIT_MS = 250;
+const RECONNECT_MAX_WAIT_MS = 2000;
 
 /** `KurentoRoom(wsUri, callback, options?)`, callable with or without `new`. */
 export interface KurentoRoomFactory {

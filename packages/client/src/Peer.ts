@@ -14,6 +14,8 @@ export interface PeerOptions {
   onIceCandidate(candidate: RTCIceCandidate): void;
   onRemoteStream(stream: MediaStream): void;
   onDataChannel(channel: RTCDataChannel): void;
+  /** The connection failed for good (ICE or DTLS): it will not recover by itself. */
+  onFailed?(): void;
 }
 
 /**
@@ -24,6 +26,7 @@ export class Peer {
   readonly pc: RTCPeerConnection;
   private answered = false;
   private closed = false;
+  private failed = false;
   private buffered: RTCIceCandidateInit[] = [];
   private remote?: MediaStream;
 
@@ -45,6 +48,16 @@ export class Peer {
       options.onRemoteStream(stream);
     };
     pc.ondatachannel = (event) => options.onDataChannel(event.channel);
+    // `connectionState` covers ICE and DTLS; implementations without it report ICE alone.
+    const failed = () => {
+      if (this.closed || this.failed) return;
+      if (pc.connectionState === 'failed' || pc.iceConnectionState === 'failed') {
+        this.failed = true;
+        options.onFailed?.();
+      }
+    };
+    pc.onconnectionstatechange = failed;
+    pc.oniceconnectionstatechange = failed;
     const direction = options.direction;
     if (options.send) {
       for (const track of options.send.getTracks()) pc.addTransceiver(track, { direction, streams: [options.send] });
@@ -97,6 +110,8 @@ export class Peer {
     this.pc.onicecandidate = null;
     this.pc.ontrack = null;
     this.pc.ondatachannel = null;
+    this.pc.onconnectionstatechange = null;
+    this.pc.oniceconnectionstatechange = null;
     this.pc.close();
   }
 

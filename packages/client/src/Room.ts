@@ -5,6 +5,7 @@ import {
   RoomErrorCode,
   type JoinRoomResult,
   type NotificationParamsMap,
+  type PeerInfo,
   type StreamInfo,
 } from '@kurento-room/protocol';
 import { Emitter } from './Emitter.js';
@@ -148,6 +149,11 @@ export class Room extends Emitter<RoomEventMap> {
     this.streams.set(stream.getGlobalID(), stream);
   }
 
+  /** @internal Whether `stream` is the room's stream under its global id (not removed or replaced). */
+  holds(stream: Stream): boolean {
+    return this.streams.get(stream.getGlobalID()) === stream;
+  }
+
   /** @internal */
   unregisterStream(stream: Stream): void {
     if (this.streams.get(stream.getGlobalID()) === stream) this.streams.delete(stream.getGlobalID());
@@ -199,7 +205,7 @@ export class Room extends Emitter<RoomEventMap> {
         return this.emit('newMessage', { room, user, message });
       }
       case Notification.mediaError:
-        return this.emit('error-media', { error: String(params.error) });
+        return this.onMediaError(params as unknown as NotificationParamsMap['mediaError']);
       case Notification.iceCandidate:
         return this.onIceCandidate(params as unknown as NotificationParamsMap['iceCandidate']);
       case Notification.customNotification:
@@ -214,7 +220,23 @@ export class Room extends Emitter<RoomEventMap> {
 
   /** @internal The session was resumed on a new WebSocket; the media never stopped. */
   handleReconnected(): void {
-    if (this.state === 'joined') this.emit('reconnected', { room: this.name });
+    if (this.state === 'joined') this.emit('reconnected', { room: this.name, rejoined: false });
+  }
+
+  /**
+   * @internal The server no longer has this session (it restarted, or the grace period ended):
+   * joins again under the same name on the connection's new socket, brings the participants and
+   * streams up to date with the join result (`participant-left`, `participant-joined`,
+   * `stream-added`, `stream-removed` for what changed meanwhile), then publishes the local
+   * streams and subscribes to the remote ones again. Rejects when the join is refused.
+   */
+  async rejoin(): Promise<void> {
+    if (this.state !== 'joined') return;
+    const result = await this.request<JoinRoomResult>('joinRoom', this.joinParams());
+    if (this.state !== 'joined') return;
+    this.reconcile(Array.isArray(result?.value) ? result.value : []);
+    this.emit('reconnected', { room: this.name, rejoined: true });
+    for (const stream of this.streams.values()) void stream.recover(true);
   }
 
   /** @internal The WebSocket closed without the application asking for it, and could not be resumed. */
@@ -235,11 +257,7 @@ export class Room extends Emitter<RoomEventMap> {
     this.dataChannels = Object.values(this.localParticipant.getStreams()).some((s) => s.isDataChannelEnabled());
     let result: JoinRoomResult;
     try {
-      result = await this.request<JoinRoomResult>('joinRoom', {
-        user: this.user,
-        room: this.name,
-        ...(this.dataChannels ? { dataChannels: true } : {}),
-      });
+      result = await this.request<JoinRoomResult>('joinRoom', this.joinParams());
     } catch (error) {
       if (this.state === 'joining') this.state = 'idle';
       throw this.reportError(error, `Joining room '${this.name}' failed`);
@@ -260,6 +278,31 @@ export class Room extends Emitter<RoomEventMap> {
     }, this.updateSpeakerInterval);
     if (this.subscribeToStreams) for (const stream of streams) stream.subscribe();
     this.emit('room-connected', { participants, streams });
+  }
+
+  private joinParams(): Record<string, unknown> {
+    return { user: this.user, room: this.name, ...(this.dataChannels ? { dataChannels: true } : {}) };
+  }
+
+  /** Applies a fresh join result to the participants and streams known before the session was lost. */
+  private reconcile(peers: PeerInfo[]): void {
+    const present = new Map<string, StreamInfo[]>();
+    for (const peer of peers) if (typeof peer?.id === 'string' && peer.id !== this.user) present.set(peer.id, Array.isArray(peer.streams) ? peer.streams : []);
+    for (const participant of [...this.participants.values()]) {
+      if (!participant.isLocal() && !present.has(participant.getID())) this.onParticipantLeft({ name: participant.getID() });
+    }
+    for (const [id, streams] of present) {
+      const known = this.participants.get(id);
+      if (!known) {
+        this.onParticipantJoined({ id });
+        if (streams.length > 0) this.onParticipantPublished({ id, streams });
+        continue;
+      }
+      const ids = new Set(streams.map((info) => (typeof info?.id === 'string' ? info.id : DEFAULT_STREAM_ID)));
+      for (const streamId of Object.keys(known.getStreams())) if (!ids.has(streamId)) this.onParticipantUnpublished({ name: id, streamId });
+      const added = streams.filter((info) => !known.getStream(typeof info?.id === 'string' ? info.id : DEFAULT_STREAM_ID));
+      if (added.length > 0) this.onParticipantPublished({ id, streams: added });
+    }
   }
 
   private async doLeave(forced: boolean): Promise<void> {
@@ -358,13 +401,28 @@ export class Room extends Emitter<RoomEventMap> {
     for (const stream of streams) stream.dispose();
   }
 
-  /** Routes by `endpointName`: a user name means that user's `webcam`, otherwise a global stream id. */
-  private onIceCandidate({ endpointName, candidate, sdpMid, sdpMLineIndex }: NotificationParamsMap['iceCandidate']): void {
+  /** The stream an `endpointName` names: a user name means that user's `webcam`, otherwise a global stream id. */
+  private streamForEndpoint(endpointName: unknown): Stream | undefined {
+    if (typeof endpointName !== 'string') return undefined;
     const owner = this.participants.get(endpointName);
-    const stream = owner ? owner.getStream(DEFAULT_STREAM_ID) : this.streams.get(endpointName);
+    return owner ? owner.getStream(DEFAULT_STREAM_ID) : this.streams.get(endpointName);
+  }
+
+  private onIceCandidate({ endpointName, candidate, sdpMid, sdpMLineIndex }: NotificationParamsMap['iceCandidate']): void {
+    const stream = this.streamForEndpoint(endpointName);
     if (!stream) return;
     stream.addRemoteCandidate({ candidate, sdpMid, sdpMLineIndex }).catch((error) => {
       this.reportError(error, `Adding an ICE candidate of '${endpointName}' failed`);
     });
+  }
+
+  /**
+   * The server lost a connection of ours (`endpointName` says which; an original server does not
+   * say): that stream is published or subscribed again, the others go on.
+   */
+  private onMediaError({ error, endpointName }: NotificationParamsMap['mediaError']): void {
+    const stream = this.streamForEndpoint(endpointName);
+    this.emit('error-media', stream ? { error: String(error), stream } : { error: String(error) });
+    if (stream) void stream.recover(true);
   }
 }

@@ -7,6 +7,11 @@ import type { Room } from './Room.js';
 import { createThumbnail, createVideo, show } from './dom.js';
 import { handled } from './util.js';
 
+/** A stream whose connection keeps failing stops recovering: at most this many recoveries ... */
+const MAX_RECOVERIES = 5;
+/** ... within this window. */
+const RECOVERY_WINDOW_MS = 60_000;
+
 export interface StreamOptions {
   /** Owner; `kurento.Stream(room, ...)` sets the room's local participant. */
   participant?: Participant;
@@ -54,6 +59,11 @@ export class Stream extends Emitter<StreamEventMap> {
   private videoOn = true;
   private videos: HTMLVideoElement[] = [];
   private elements: HTMLElement[] = [];
+  /** The application wants this stream published (local) or received (remote): set by publish/subscribe, cleared by unpublish/unsubscribe/dispose. */
+  private wanted = false;
+  private recovery?: Promise<void>;
+  /** When the recent recoveries started: more than MAX_RECOVERIES within RECOVERY_WINDOW_MS and the stream gives up. */
+  private recoveries: number[] = [];
 
   constructor(room: Room, options: StreamOptions = {}, local = true) {
     super();
@@ -217,12 +227,14 @@ export class Stream extends Emitter<StreamEventMap> {
    */
   publish(): Promise<void> {
     if (!this.local) return handled(Promise.reject(new Error(`Stream '${this.getGlobalID()}' is remote: subscribe to it instead`)));
+    this.wanted = true;
     return this.startNegotiation(true);
   }
 
   /** Local: stops publishing (`unpublishVideo`) and closes the connection; the capture stays for a later publish. */
   unpublish(): Promise<void> {
     if (!this.local) return handled(Promise.reject(new Error(`Stream '${this.getGlobalID()}' is remote: unsubscribe from it instead`)));
+    this.wanted = false;
     if (!this.peer) return Promise.resolve();
     this.disconnect();
     const params: Record<string, unknown> = this.id === DEFAULT_STREAM_ID ? {} : { streamId: this.id };
@@ -232,12 +244,14 @@ export class Stream extends Emitter<StreamEventMap> {
   /** Remote: subscribes (`receiveVideoFrom`, recvonly). Emits `stream-subscribed` once the answer is applied. */
   subscribe(): Promise<void> {
     if (this.local) return handled(Promise.reject(new Error(`Stream '${this.getGlobalID()}' is local: publish it instead`)));
+    this.wanted = true;
     return this.startNegotiation(false);
   }
 
   /** Remote: ends the subscription (`unsubscribeFromVideo`); `subscribe()` may be called again. */
   unsubscribe(): Promise<void> {
     if (this.local) return handled(Promise.reject(new Error(`Stream '${this.getGlobalID()}' is local: unpublish it instead`)));
+    this.wanted = false;
     if (!this.peer) return Promise.resolve();
     this.disconnect();
     return handled(this.room.request('unsubscribeFromVideo', { sender: this.getGlobalID() }).then(() => undefined));
@@ -289,8 +303,45 @@ export class Stream extends Emitter<StreamEventMap> {
     this.live = false;
   }
 
+  /**
+   * @internal Renegotiates this one stream after its connection died: its peer connection failed
+   * here, the server named it in a `mediaError`, or the session was rejoined. A new peer
+   * connection is published or subscribed; the application sees the video freeze, then
+   * `stream-published` / `stream-subscribed` again. `released`: the server no longer holds the
+   * old endpoint (otherwise it is released first). Does nothing for a stream nobody wants.
+   */
+  recover(released: boolean): Promise<void> {
+    if (!this.wanted) return Promise.resolve();
+    this.recovery ??= this.doRecover(released).finally(() => (this.recovery = undefined));
+    return this.recovery;
+  }
+
+  private async doRecover(released: boolean): Promise<void> {
+    const now = Date.now();
+    this.recoveries = this.recoveries.filter((t) => now - t < RECOVERY_WINDOW_MS);
+    this.disconnect();
+    if (this.recoveries.length >= MAX_RECOVERIES) {
+      this.room.reportError(
+        new Error(`its connection failed ${MAX_RECOVERIES + 1} times within ${RECOVERY_WINDOW_MS / 1000} s; call ${this.local ? 'publish' : 'subscribe'}() to try again`),
+        `Giving up on stream '${this.getGlobalID()}'`,
+      );
+      this.wanted = false;
+      return;
+    }
+    this.recoveries.push(now);
+    if (!released) {
+      const params = this.local ? (this.id === DEFAULT_STREAM_ID ? {} : { streamId: this.id }) : { sender: this.getGlobalID() };
+      // The server may already have let it go; either way the endpoint is gone afterwards.
+      await this.room.request(this.local ? 'unpublishVideo' : 'unsubscribeFromVideo', params).catch(() => undefined);
+    }
+    if (!this.wanted || !this.room.isConnected() || !this.room.holds(this)) return;
+    // Failures were reported as error-room by the negotiation.
+    await this.startNegotiation(this.local).catch(() => undefined);
+  }
+
   /** Closes everything: connection, local capture tracks, elements created by the DOM helpers. */
   dispose(): void {
+    this.wanted = false;
     this.disconnect();
     if (this.local) for (const track of this.localMedia?.getTracks() ?? []) track.stop();
     for (const element of this.elements) element.remove();
@@ -342,6 +393,7 @@ export class Stream extends Emitter<StreamEventMap> {
           for (const video of this.videos) video.srcObject = media;
         },
         onDataChannel: (channel) => this.attachChannel(channel),
+        onFailed: () => void this.recover(false),
       });
       const sdpOffer = await peer.createOffer();
       const result: SdpAnswerResult = publishing
@@ -362,6 +414,8 @@ export class Stream extends Emitter<StreamEventMap> {
       }
     } catch (error) {
       if (peer && this.peer === peer) this.disconnect();
+      // A remote stream that went away meanwhile (unpublished, its owner left) is no failure to report.
+      if (!this.local && !room.holds(this)) throw error;
       throw room.reportError(error, `${what} '${this.getGlobalID()}' failed`);
     }
   }

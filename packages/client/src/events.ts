@@ -25,8 +25,11 @@ export interface RoomEventMap {
   'stream-added': { stream: Stream };
   /** A remote stream went away (unpublished, or its participant left). */
   'stream-removed': { stream: Stream };
-  /** A `mediaError` notification of the server. */
-  'error-media': { error: string };
+  /**
+   * A `mediaError` notification of the server. `stream`: the stream whose connection the server
+   * lost (when the server names it); the client publishes or subscribes it again by itself.
+   */
+  'error-media': { error: string; stream?: Stream };
   /** A chat message of the room, including the echo of one's own. */
   newMessage: { room: string; user: string; message: string };
   /** `participantId` is the stream's global id, `<user>_<streamId>`, as in the original. */
@@ -36,12 +39,17 @@ export interface RoomEventMap {
   'update-main-speaker': { participantId: string };
   /** A `custonNotification` of the server. */
   'custom-message-received': { params: Record<string, unknown> };
-  /** The connection to the server was lost while in the room and could not be resumed. */
+  /** The server stayed unreachable (or refused to take the client back) for `reconnectTimeout` while in the room. */
   'lost-connection': { room: string };
-  /** The WebSocket dropped while in the room; the client is resuming the session (media goes on). */
+  /** The WebSocket dropped while in the room; the client is getting back in (media goes on, or freezes if the server is gone). */
   reconnecting: { room: string };
-  /** The session was resumed on a new WebSocket; notifications of the gap follow. */
-  reconnected: { room: string };
+  /**
+   * Back in the room. `rejoined: false`: the session was resumed on a new WebSocket, the media
+   * never stopped, notifications of the gap follow. `rejoined: true`: the session was gone
+   * (server restarted, grace period over), so the client joined again under the same name and is
+   * publishing and subscribing its streams again (`stream-published` / `stream-subscribed` follow).
+   */
+  reconnected: { room: string; rejoined: boolean };
 }
 
 /** Data received on a stream's data channel. */

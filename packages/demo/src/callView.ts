@@ -13,8 +13,7 @@ export type CallEnd =
   | { kind: 'left' }
   | { kind: 'room-closed' }
   | { kind: 'participant-evicted' }
-  | { kind: 'lost-connection' }
-  | { kind: 'error-media'; error: string };
+  | { kind: 'lost-connection' };
 
 /** JSON-RPC "method not found": what a server without a filter handler answers to customRequest. */
 const METHOD_NOT_FOUND = -32601;
@@ -134,20 +133,23 @@ export class CallView {
     on('error-room', ({ error }) => toast(describeError(error), 'error'));
     on('room-closed', () => this.end({ kind: 'room-closed' }));
     on('participant-evicted', () => this.end({ kind: 'participant-evicted' }));
-    // The client resumes the session by itself; the media keeps flowing meanwhile.
-    let reconnecting: HTMLElement | undefined;
-    on('reconnecting', () => {
-      reconnecting?.remove();
-      reconnecting = toast('The connection to the room server dropped. Reconnecting…', 'warning');
-      reconnecting.id = 'reconnectingNotice';
-    });
-    on('reconnected', () => {
-      reconnecting?.remove();
-      reconnecting = undefined;
-      toast('Reconnected to the room server.', 'success').id = 'reconnectedNotice';
+    // The client gets back into the room by itself (a resumed session, or a rejoin after a
+    // server restart); the banner stays over the frozen videos until then.
+    const banner = byId('reconnectingNotice');
+    this.cleanups.push(() => (banner.hidden = true));
+    on('reconnecting', () => (banner.hidden = false));
+    on('reconnected', ({ rejoined }) => {
+      banner.hidden = true;
+      const notice = toast(rejoined ? 'Back in the room: the server had restarted, so the call was joined again.' : 'Reconnected to the room server.', 'success');
+      notice.id = 'reconnectedNotice';
+      notice.dataset.rejoined = String(rejoined);
     });
     on('lost-connection', () => this.end({ kind: 'lost-connection' }));
-    on('error-media', ({ error }) => this.end({ kind: 'error-media', error }));
+    // One connection failed; the client library publishes or subscribes that stream again.
+    on('error-media', ({ error, stream }) => {
+      const whose = stream ? (stream.isLocal() ? 'your video' : `${stream.getParticipant().getID()}'s video`) : 'a video';
+      toast(`The connection of ${whose} failed (${error}); restoring it…`, 'warning');
+    });
   }
 
   private bindToolbar(): void {

@@ -102,7 +102,7 @@ function abandon(failed: Session, message: string): void {
   joinView.showError(message);
 }
 
-const ENDINGS: Record<Exclude<CallEnd['kind'], 'left' | 'error-media'>, [string, string]> = {
+const ENDINGS: Record<Exclude<CallEnd['kind'], 'left'>, [string, string]> = {
   'room-closed': ['The room was closed', 'The room has been closed by the server or an administrator. You can join it again, or another room.'],
   'participant-evicted': ['You were removed from the room', 'An administrator removed you from the room.'],
   'lost-connection': ['Connection lost', 'The connection to the room server was lost. Check your network, then join again.'],
@@ -115,7 +115,7 @@ async function endCall(ended: Session, end: CallEnd): Promise<void> {
   clearToasts();
   // Leaving sends leaveRoom and waits for the answer, so that joining again under the same
   // name right away is not refused; in the other cases the server already dropped us.
-  const leaving = ended.kurento.close(end.kind !== 'left' && end.kind !== 'error-media').catch(() => undefined);
+  const leaving = ended.kurento.close(end.kind !== 'left').catch(() => undefined);
   if (end.kind === 'left') {
     joinView.show();
     joinView.setBusy(true, 'Leaving…');
@@ -124,12 +124,8 @@ async function endCall(ended: Session, end: CallEnd): Promise<void> {
     return;
   }
   joinView.show();
-  if (end.kind === 'error-media') {
-    await showDialog('error-media', 'Media error', `The server reported a media error, so the call was ended: ${end.error}`);
-  } else {
-    const [title, message] = ENDINGS[end.kind];
-    await showDialog(end.kind, title, message);
-  }
+  const [title, message] = ENDINGS[end.kind];
+  await showDialog(end.kind, title, message);
 }
 
 // Closing or reloading the tab leaves the room, so the name is free again at once.

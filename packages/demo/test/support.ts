@@ -37,6 +37,7 @@ export interface BedOptions {
   customRequestHandler?: CustomRequestHandler;
   /** Extra Chromium flags, e.g. a video file for the fake camera. */
   chromiumArgs?: string[];
+  reconnectionGraceMs?: number;
 }
 
 export async function startBed(options: BedOptions = {}): Promise<DemoBed> {
@@ -47,6 +48,7 @@ export async function startBed(options: BedOptions = {}): Promise<DemoBed> {
     logLevel: 'warn',
     adminSecret: options.adminSecret,
     customRequestHandler: options.customRequestHandler,
+    reconnectionGraceMs: options.reconnectionGraceMs,
     staticMounts: [{ prefix: '/', dir: demoDist }],
   });
   let browser: LaunchedBrowser;

@@ -106,7 +106,8 @@ export interface NotificationParamsMap {
   participantEvicted: Record<string, never>;
   sendMessage: { room: string; user: string; message: string };
   roomClosed: { room: string };
-  mediaError: { error: string };
+  /** `endpointName` (extension): which endpoint failed, named as in `iceCandidate`. */
+  mediaError: { error: string; endpointName?: string };
   iceCandidate: IceCandidateNotification;
   custonNotification: Record<string, unknown>;
 }

@@ -58,6 +58,10 @@ export class FakePeerConnection {
   onicecandidate: ((event: { candidate: unknown }) => void) | null = null;
   ontrack: ((event: { track: FakeTrack; streams: FakeMediaStream[] }) => void) | null = null;
   ondatachannel: ((event: { channel: FakeDataChannel }) => void) | null = null;
+  connectionState = 'new';
+  iceConnectionState = 'new';
+  onconnectionstatechange: (() => void) | null = null;
+  oniceconnectionstatechange: (() => void) | null = null;
 
   constructor(readonly configuration?: unknown) {
     FakePeerConnection.instances.push(this);
@@ -99,6 +103,12 @@ export class FakePeerConnection {
   async addIceCandidate(candidate: unknown): Promise<void> {
     if (!this.remoteDescription) throw new Error('InvalidStateError: no remote description');
     this.candidates.push(candidate);
+  }
+
+  /** What a real connection does when ICE or DTLS fails for good. */
+  fail(): void {
+    this.connectionState = 'failed';
+    this.onconnectionstatechange?.();
   }
 
   close(): void {

@@ -48,8 +48,9 @@ export class FakeRoomServer {
     });
   }
 
-  static async start(handlers: Record<string, Handler> = {}): Promise<FakeRoomServer> {
-    const wss = new WebSocketServer({ port: 0, path: '/room' });
+  /** Listens on `port` (default: a free one), e.g. the port of a server that was closed, as a restarted server. */
+  static async start(handlers: Record<string, Handler> = {}, port = 0): Promise<FakeRoomServer> {
+    const wss = new WebSocketServer({ port, path: '/room' });
     await once(wss, 'listening');
     const server = new FakeRoomServer(wss);
     Object.assign(server.handlers, handlers);
