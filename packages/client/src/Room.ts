@@ -234,9 +234,12 @@ export class Room extends Emitter<RoomEventMap> {
     if (this.state !== 'joined') return;
     const result = await this.request<JoinRoomResult>('joinRoom', this.joinParams());
     if (this.state !== 'joined') return;
+    // Streams that appear in the join result are subscribed as new ones; only the streams from
+    // before the loss that are still there need a new connection.
+    const before = [...this.streams.values()];
     this.reconcile(Array.isArray(result?.value) ? result.value : []);
     this.emit('reconnected', { room: this.name, rejoined: true });
-    for (const stream of this.streams.values()) void stream.recover(true);
+    for (const stream of before) if (this.holds(stream)) void stream.recover(true);
   }
 
   /** @internal The WebSocket closed without the application asking for it, and could not be resumed. */
