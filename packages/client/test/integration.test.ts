@@ -39,7 +39,7 @@ class User {
     }
   }
 
-  static async join(name: string, roomName: string, publish = true): Promise<User> {
+  static async join(name: string, roomName: string, publish = true, on: RoomServer = server): Promise<User> {
     const sockets: WebSocket[] = [];
     class RecordedWebSocket extends WebSocket {
       constructor(url: string) {
@@ -48,7 +48,7 @@ class User {
       }
     }
     const kurento = await new Promise<KurentoRoomClient>((resolve, reject) => {
-      KurentoRoom(server.wsUrl, (error, k) => (error ? reject(error) : resolve(k!)), {
+      KurentoRoom(on.wsUrl, (error, k) => (error ? reject(error) : resolve(k!)), {
         WebSocket: RecordedWebSocket as any,
         RTCPeerConnection: wrtc.RTCPeerConnection as any,
         getUserMedia: syntheticGetUserMedia({ width: 320, height: 240, fps: 15 }),
@@ -242,6 +242,45 @@ describe('client library against the real room server, media through @roamhq/wrt
     assert.ok(await keepsDecoding(() => bob.frames('alice')), "bob kept decoding alice's video");
     assert.equal(bob.eventsOf('lost-connection').length, 0);
     assert.equal((await server.stats()).participants, 3, 'resumed, not joined again');
+  });
+
+  it('a session the server let go (grace period over) is rejoined by itself: republished, resubscribed, decoding again', async () => {
+    const strict = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn', reconnectionGraceMs: 200, media: { workers: 1 } });
+    try {
+      const alice = await User.join('alice', 'expiry', true, strict);
+      const bob = await User.join('bob', 'expiry', true, strict);
+      await Promise.all([alice.waitForFrames('bob', 5), bob.waitForFrames('alice', 5)]);
+      // bob's network is gone longer than the grace period: the server evicts him.
+      const refuse = (socket: WebSocket) => socket.on('open', () => socket.terminate());
+      const originalPush = bob.sockets.push.bind(bob.sockets);
+      let cut = true;
+      bob.sockets.push = (...added: WebSocket[]) => {
+        if (cut) added.forEach(refuse);
+        return originalPush(...added);
+      };
+      bob.sockets.at(-1)!.terminate();
+      await alice.waitForEvent('participant-left', (e) => e.participant.getID() === 'bob', 5000);
+      const sinceLeft = alice.events.length;
+      cut = false;
+      const back = await bob.waitForEvent('reconnected', () => true, 12_000);
+      assert.deepEqual(back, { room: 'expiry', rejoined: true });
+      await alice.waitForEvent('participant-joined', (e) => e.participant.getID() === 'bob', 5000, sinceLeft);
+      // Frames of the new subscriptions, both ways.
+      await until(() => alice.received.get('bob_webcam')?.stream.isConnected() === true, 'alice subscribed to the new bob', 15_000);
+      const [fromBob, fromAlice] = [alice.frames('bob'), bob.frames('alice')];
+      await Promise.all([alice.waitForFrames('bob', fromBob + 10), bob.waitForFrames('alice', fromAlice + 10)]);
+      assert.equal(bob.eventsOf('lost-connection').length, 0);
+      const stats = await strict.stats();
+      assert.equal(stats.participants, 2);
+      assert.equal(stats.media.publishers, 2);
+      assert.equal(stats.media.subscribers, 2);
+    } finally {
+      for (const user of users.splice(0)) {
+        user.stopCounters();
+        await user.room.leave().catch(() => undefined);
+      }
+      await strict.close();
+    }
   });
 
   it('leave: the others get participant-left, and the server is back to zero', async () => {
