@@ -22,8 +22,13 @@ export interface RoomServerOptions {
   host?: string;
   /** PEM certificate and key (contents or file paths) to serve HTTPS/WSS. */
   tls?: { cert: string; key: string };
-  /** When set, `/api/*` and `/close` need `Authorization: Bearer <adminSecret>`. */
+  /**
+   * When set, `/api/*` and `/close` need `Authorization: Bearer <adminSecret>`. Without it, reads
+   * are open and changes are accepted only from loopback (or with an admin-grant token).
+   */
   adminSecret?: string;
+  /** HS256 secret of access tokens: with it, every joinRoom needs a valid token (see auth/accessToken.ts). */
+  tokenSecret?: string;
   logLevel?: LogLevel;
   logger?: Logger;
   /** A media engine to use instead of the default werift SFU (e.g. in tests). */
@@ -115,6 +120,9 @@ export class RoomServer {
       this.#http.listen(this.#options.port ?? 8080, this.#options.host, () => {
         this.#http.off('error', reject);
         this.log.info('listening', { url: this.url, rpc: this.wsUrl });
+        if (!this.#options.adminSecret) {
+          this.log.warn('no --admin-secret: the admin API lists rooms to anyone and closes or evicts only for clients on this machine (loopback); behind a reverse proxy on this machine set --admin-secret');
+        }
         resolve(this);
       });
     });
@@ -172,6 +180,8 @@ export class RoomServer {
         {
           rooms: this.rooms,
           adminSecret: this.#options.adminSecret,
+          tokenSecret: this.#options.tokenSecret,
+          log: this.log.child('admin'),
           updateSpeakerInterval: this.#options.updateSpeakerInterval ?? 1800,
           thresholdSpeaker: this.#options.thresholdSpeaker ?? -50,
           stats: async () => ({ ...(await this.stats()) }),

@@ -1,25 +1,33 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import type { Logger } from '../log.js';
 import type { RoomManager } from '../room/RoomManager.js';
+import { decideAdminAccess, type AdminAccessConfig } from './adminAccess.js';
 import { sendEmpty, sendError, sendJson } from './respond.js';
 
-export interface RestContext {
+export interface RestContext extends AdminAccessConfig {
   rooms: RoomManager;
-  adminSecret?: string;
+  log: Logger;
   /** Client speaker-detection defaults served by the original's REST calls. */
   updateSpeakerInterval: number;
   thresholdSpeaker: number;
   stats: () => Promise<Record<string, unknown>>;
 }
 
-function authorized(req: IncomingMessage, secret: string | undefined): boolean {
-  if (!secret) return true;
-  const header = req.headers.authorization ?? '';
-  const match = /^Bearer\s+(.+)$/i.exec(header);
-  if (!match) return false;
-  const given = Buffer.from(match[1]!.trim());
-  const expected = Buffer.from(secret);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+/**
+ * Checks admin access for this request (answering 401/403 when refused) and returns a function
+ * that logs the action it performs, with who was let in and how.
+ */
+function admit(ctx: RestContext, req: IncomingMessage, res: ServerResponse, mutating: boolean): ((action: string, fields?: Record<string, unknown>) => void) | null {
+  const remote = req.socket.remoteAddress;
+  const decision = decideAdminAccess(ctx, { authorization: req.headers.authorization, remoteAddress: remote, mutating });
+  if (!decision.allowed) {
+    if (decision.status === 401) res.setHeader('www-authenticate', 'Bearer');
+    ctx.log.warn('admin request refused', { method: req.method, path: req.url, remote, status: decision.status, reason: decision.message });
+    sendError(res, decision.status, decision.message);
+    return null;
+  }
+  return (action, fields) =>
+    ctx.log.info('admin action', { action, ...fields, remote, via: decision.via, ...(decision.subject ? { subject: decision.subject } : {}) });
 }
 
 function decodeSegment(segment: string): string | null {
@@ -55,15 +63,18 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     return true;
   }
   if (path === '/close') {
-    if (!authorized(req, ctx.adminSecret)) return unauthorized(res), true;
+    const audit = admit(ctx, req, res, true);
+    if (!audit) return true;
     const room = url.searchParams.get('room');
     if (!room) return sendError(res, 400, "query parameter 'room' is required"), true;
     if (!ctx.rooms.closeRoom(room)) return sendError(res, 404, `Room '${room}' not found`), true;
+    audit('close room', { room });
     sendEmpty(res, 200);
     return true;
   }
   if (!path.startsWith('/api/')) return false;
-  if (!authorized(req, ctx.adminSecret)) return unauthorized(res), true;
+  const audit = admit(ctx, req, res, method !== 'GET' && method !== 'HEAD');
+  if (!audit) return true;
 
   const segments = path.slice('/api/'.length).split('/').map(decodeSegment);
   if (segments.some((s) => s === null)) return sendError(res, 400, 'malformed percent-encoding in path'), true;
@@ -86,6 +97,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     if (method === 'GET') return sendJson(res, 200, room.dump()), true;
     if (method === 'DELETE') {
       ctx.rooms.closeRoom(roomName);
+      audit('close room', { room: roomName });
       return sendEmpty(res, 204), true;
     }
     return methodNotAllowed(res, 'GET, DELETE'), true;
@@ -95,13 +107,9 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
   const participant = room?.get(user);
   if (!room || !participant) return sendError(res, 404, `User '${user}' not found in room '${roomName}'`), true;
   ctx.rooms.evict(participant, 'evicted');
+  audit('evict participant', { room: roomName, user });
   sendEmpty(res, 204);
   return true;
-}
-
-function unauthorized(res: ServerResponse): void {
-  res.setHeader('www-authenticate', 'Bearer');
-  sendError(res, 401, 'admin secret required: send it as "Authorization: Bearer <secret>"');
 }
 
 function methodNotAllowed(res: ServerResponse, allow: string): void {
