@@ -14,6 +14,8 @@ import type { WeriftEngineOptions } from './media/werift/index.js';
 import { RoomManager } from './room/RoomManager.js';
 import type { CustomRequestHandler } from './signalling/RoomRpcHandler.js';
 import { SignallingServer } from './signalling/SignallingServer.js';
+import { attachRoomWebhooks } from './webhooks/roomWebhooks.js';
+import { WebhookSender } from './webhooks/WebhookSender.js';
 
 export interface RoomServerOptions {
   /** TCP port; 0 picks a free one. Default 8080. */
@@ -27,6 +29,8 @@ export interface RoomServerOptions {
    * are open and changes are accepted only from loopback (or with an admin-grant token).
    */
   adminSecret?: string;
+  /** Room events POSTed to these URLs (see webhooks/WebhookSender.ts). */
+  webhooks?: { urls: string[]; secret?: string };
   /** HS256 secret of access tokens: with it, every joinRoom needs a valid token (see auth/accessToken.ts). */
   tokenSecret?: string;
   logLevel?: LogLevel;
@@ -82,6 +86,7 @@ export class RoomServer {
   readonly #engine: MediaEngine;
   readonly #options: RoomServerOptions;
   readonly #mounts: StaticMount[];
+  readonly #webhooks: WebhookSender | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: RoomServerOptions, engine: MediaEngine, log: Logger) {
@@ -89,6 +94,11 @@ export class RoomServer {
     this.log = log;
     this.#engine = engine;
     this.rooms = new RoomManager(this.#engine, this.log.child('room'));
+    if (options.webhooks && options.webhooks.urls.length > 0) {
+      this.#webhooks = new WebhookSender({ ...options.webhooks, log: this.log.child('webhooks') });
+      attachRoomWebhooks(this.rooms, this.#webhooks);
+      if (!options.webhooks.secret) this.log.warn('webhooks are sent unsigned: set --webhook-secret so that receivers can verify them');
+    }
     this.#signalling = new SignallingServer(
       this.rooms,
       {
@@ -158,6 +168,7 @@ export class RoomServer {
       await this.rooms.close();
       this.#signalling.close();
       await this.#engine.close();
+      await this.#webhooks?.close();
       await new Promise<void>((resolve) => {
         this.#http.close(() => resolve());
         this.#http.closeAllConnections();

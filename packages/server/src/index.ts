@@ -14,3 +14,14 @@ export { createHatRequestHandler, DEFAULT_HAT_IMAGE, DEFAULT_HAT_PLACEMENT, type
 export { MediaEngineError } from './media/MediaEngine.js';
 export { createLogger, type Logger, type LogLevel } from './log.js';
 export { RoomManager } from './room/RoomManager.js';
+export {
+  mintAccessToken,
+  verifyAccessToken,
+  AccessTokenError,
+  DEFAULT_GRANTS,
+  type AccessClaims,
+  type AccessTokenFault,
+  type Grants,
+  type MintOptions,
+} from './auth/accessToken.js';
+export { webhookSignature, SIGNATURE_HEADER, type WebhookEventName, type WebhookPayload } from './webhooks/WebhookSender.js';
