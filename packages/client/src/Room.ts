@@ -48,6 +48,8 @@ export class Room extends Emitter<RoomEventMap> {
   /** Whether the room was joined with `dataChannels` (a local stream has `data: true`). */
   dataChannels = false;
   private state: RoomState = 'idle';
+  /** STUN/TURN servers from the server's join result. */
+  private serverIceServers?: RTCIceServer[];
   private readonly localParticipant: Participant;
   private participants = new Map<string, Participant>();
   private streams = new Map<string, Stream>();
@@ -120,6 +122,17 @@ export class Room extends Emitter<RoomEventMap> {
    */
   leave(forced = false): Promise<void> {
     return handled(this.doLeave(forced));
+  }
+
+  /**
+   * @internal The configuration of this room's peer connections: the STUN/TURN servers the server
+   * handed out, with the application's own `rtcConfiguration` merged over them (its `iceServers`,
+   * when given, win).
+   */
+  rtcConfiguration(): RTCConfiguration | undefined {
+    const own = this.env.rtcConfiguration;
+    if (!this.serverIceServers) return own;
+    return { iceServers: this.serverIceServers, ...own };
   }
 
   /** @internal Sends a request on the room's connection. */
@@ -237,6 +250,7 @@ export class Room extends Emitter<RoomEventMap> {
     // Streams that appear in the join result are subscribed as new ones; only the streams from
     // before the loss that are still there need a new connection.
     const before = [...this.streams.values()];
+    this.takeIceServers(result);
     this.reconcile(Array.isArray(result?.value) ? result.value : []);
     this.emit('reconnected', { room: this.name, rejoined: true });
     for (const stream of before) if (this.holds(stream)) void stream.recover(true);
@@ -267,6 +281,7 @@ export class Room extends Emitter<RoomEventMap> {
     }
     if (this.state !== 'joining') return;
     this.state = 'joined';
+    this.takeIceServers(result);
     const participants: Participant[] = [];
     const streams: Stream[] = [];
     for (const peer of Array.isArray(result?.value) ? result.value : []) {
@@ -281,6 +296,11 @@ export class Room extends Emitter<RoomEventMap> {
     }, this.updateSpeakerInterval);
     if (this.subscribeToStreams) for (const stream of streams) stream.subscribe();
     this.emit('room-connected', { participants, streams });
+  }
+
+  private takeIceServers(result: JoinRoomResult | undefined): void {
+    const servers = result?.iceServers;
+    this.serverIceServers = Array.isArray(servers) ? (servers as RTCIceServer[]) : undefined;
   }
 
   private joinParams(): Record<string, unknown> {

@@ -383,7 +383,7 @@ export class Stream extends Emitter<StreamEventMap> {
       const wantsData = this.isDataChannelEnabled();
       peer = this.peer = new Peer({
         RTCPeerConnection,
-        configuration: room.env.rtcConfiguration,
+        configuration: room.rtcConfiguration(),
         direction: publishing ? (this.loopback ? 'sendrecv' : 'sendonly') : 'recvonly',
         send: publishing ? this.localMedia : undefined,
         receive: publishing ? undefined : { audio: this.getRecvAudio(), video: this.getRecvVideo() },

@@ -66,8 +66,16 @@ export interface PeerInfo {
 export interface SessionResult {
   sessionId: string;
 }
+/** A STUN or TURN server, in the shape of the WebRTC API's RTCIceServer. */
+export interface IceServerInfo {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
 export interface JoinRoomResult extends SessionResult {
   value: PeerInfo[];
+  /** Extension: STUN/TURN servers the client should use for its peer connections (absent: none configured). */
+  iceServers?: IceServerInfo[];
 }
 export interface SdpAnswerResult extends SessionResult {
   sdpAnswer: string;
