@@ -1,8 +1,21 @@
 #!/usr/bin/env node
 import { ConfigError, parseConfig, USAGE } from './config.js';
 import { createRoomServer } from './RoomServer.js';
+import { runTokenCommand, TOKEN_USAGE } from './tokenCommand.js';
+
+/** `kurento-room-server token ...`: print an access token and exit. */
+function tokenCommand(argv: string[]): void {
+  try {
+    process.stdout.write(`${runTokenCommand(argv, process.env).trimEnd()}\n`);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n\n${TOKEN_USAGE}`);
+    process.exit(2);
+  }
+}
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'token') return tokenCommand(process.argv.slice(3));
   let parsed;
   try {
     parsed = parseConfig(process.argv.slice(2), process.env);

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { parseConfig } from '../../src/config.js';
+import { verifyAccessToken } from '../../src/auth/accessToken.js';
+import { ConfigError, parseConfig } from '../../src/config.js';
+import { runTokenCommand } from '../../src/tokenCommand.js';
 import { eventually } from '../helpers/RpcTestClient.js';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -122,5 +124,40 @@ describe('command line', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('command line: token', () => {
+  const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', cli, 'token', ...args], { env: { ...process.env, TOKEN_SECRET: '', ...env } });
+
+  it('prints a token alone on standard output, signed with --token-secret or TOKEN_SECRET, with the asked grants', () => {
+    const out = run(['--room', 'standup', '--user', 'José Müller', '--ttl', '600', '--no-publish', '--admin'], { TOKEN_SECRET: 'from-env' });
+    assert.equal(out.status, 0, out.stderr.toString());
+    const token = out.stdout.toString();
+    assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const claims = verifyAccessToken('from-env', token.trim());
+    assert.equal(claims.sub, 'José Müller');
+    assert.equal(claims.room, 'standup');
+    assert.ok(Math.abs(claims.exp - (Date.now() / 1000 + 600)) < 60);
+    assert.deepEqual(claims.grants, { publish: false, subscribe: true, data: true, admin: true });
+    const flag = run(['--room', 'r', '--user', 'u', '--token-secret', 'from-flag'], { TOKEN_SECRET: 'from-env' });
+    assert.deepEqual(verifyAccessToken('from-flag', flag.stdout.toString().trim()).grants, { publish: true, subscribe: true, data: true, admin: false });
+  });
+
+  it('says what is missing (exit code 2 from the command line)', () => {
+    for (const [args, env, message] of [
+      [['--room', 'r', '--user', 'u'], {}, /a secret is needed: --token-secret <s> or TOKEN_SECRET/],
+      [['--user', 'u'], { TOKEN_SECRET: 's' }, /--room is required/],
+      [['--room', 'r'], { TOKEN_SECRET: 's' }, /--user is required/],
+      [['--room', 'r', '--user', 'u', '--ttl', '0'], { TOKEN_SECRET: 's' }, /--ttl must be a whole number of seconds/],
+      [['--room', 'r', '--user', 'u', '--bogus'], { TOKEN_SECRET: 's' }, /Unknown option '--bogus'/],
+    ] as const) {
+      assert.throws(() => runTokenCommand([...args], env), (error: unknown) => error instanceof ConfigError && message.test(error.message));
+    }
+    const out = run(['--room', 'r', '--user', 'u']);
+    assert.equal(out.status, 2);
+    assert.equal(out.stdout.toString(), '');
+    assert.match(out.stderr.toString(), /a secret is needed[\s\S]*Usage: kurento-room-server token/);
   });
 });
