@@ -1,4 +1,6 @@
 export { createRoomServer, RoomServer, clientBrowserDir, demoDir, type RoomServerOptions, type RoomServerStats } from './RoomServer.js';
+// For an application backend that mints its users' access tokens (docs/deploy.md).
+export { mintAccessToken, type Grants, type MintOptions } from './auth/accessToken.js';
 export type { CustomRequestContext, CustomRequestHandler, VideoFilterAccess } from './signalling/RoomRpcHandler.js';
 export type {
   MediaEngine,

@@ -8,13 +8,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import vm from 'node:vm';
+import { eventually } from '../helpers/RpcTestClient.js';
 
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -133,6 +136,44 @@ describe('the npm packages, installed from their tarballs outside the repository
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
+  });
+
+  it("docs/deploy.md's token backend example runs against the installed package", async () => {
+    const doc = readFileSync(join(repo, 'docs', 'deploy.md'), 'utf8');
+    const example = [...doc.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!).find((code) => code.includes('mintAccessToken('));
+    assert.ok(example, 'docs/deploy.md has a JavaScript example calling mintAccessToken');
+    // The example leaves the session check to the application: here everyone is alice.
+    writeFileSync(join(app, 'backend.mjs'), `function currentUser() { return 'alice'; }\n${example}`);
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const secret = 'backend-test-secret';
+    const child = spawn(process.execPath, ['backend.mjs'], { cwd: app, env: { ...process.env, PORT: String(port), TOKEN_SECRET: secret }, stdio: ['ignore', 'ignore', 'pipe'] });
+    children.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    let token: string | undefined;
+    await eventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the example exited: ${stderr}`);
+        const answer = await fetch(`http://127.0.0.1:${port}/room-token?room=standup`).catch(() => undefined);
+        if (!answer) return false;
+        assert.equal(answer.status, 200);
+        token = ((await answer.json()) as { token: string }).token;
+        return true;
+      },
+      30_000,
+      'the example backend to answer',
+    );
+    child.kill('SIGTERM');
+    const [header, payload, signature] = token!.split('.') as [string, string, string];
+    assert.equal(signature, createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url'), 'signed with TOKEN_SECRET');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, any>;
+    assert.equal(claims.sub, 'alice');
+    assert.equal(claims.room, 'standup');
+    assert.equal(claims.exp - claims.iat, 600);
+    assert.deepEqual(claims.grants, { publish: true, subscribe: true, data: true, admin: false });
   });
 
   // In the browser application's own project: the server's media stack brings global DOM
