@@ -12,6 +12,7 @@ import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -91,7 +92,10 @@ describe('the npm packages, installed from their tarballs outside the repository
       readFileSync(join(root, 'dist', 'index.d.ts'));
       readFileSync(join(root, 'dist', 'index.js'));
     }
-    readFileSync(join(app, 'node_modules', '@kurento-room', 'client', 'dist', 'browser', 'KurentoRoom.js'));
+    // The script-tag build, also for bundlers and copy steps that resolve it by package name.
+    const resolveInApp = createRequire(join(app, 'index.js')).resolve;
+    assert.equal(resolveInApp('@kurento-room/client/dist/browser/KurentoRoom.js'), join(app, 'node_modules', '@kurento-room', 'client', 'dist', 'browser', 'KurentoRoom.js'));
+    readFileSync(resolveInApp('@kurento-room/client/dist/browser/KurentoRoom.min.js'));
     readFileSync(join(app, 'node_modules', '@kurento-room', 'demo', 'dist', 'index.html'));
   });
 
