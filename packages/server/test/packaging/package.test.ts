@@ -4,7 +4,8 @@
  * alone (dist/ only, no `source` condition): the `kurento-room-server` bin serves the demo at
  * `/` and the browser client at `/js/KurentoRoom.js`, and a TypeScript program using the client
  * type-checks under the `node16`, `bundler` and `node` (node10) module resolutions with strict
- * settings and no skipLibCheck. One install serves every check.
+ * settings and no skipLibCheck. One install of all four serves the server checks; a second, of
+ * the client alone (a web application's project), the type checks.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
