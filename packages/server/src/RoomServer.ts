@@ -3,12 +3,12 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Defaults } from '@kurento-room/protocol';
 import { handleRest } from './http/restApi.js';
 import { sendError } from './http/respond.js';
 import { serveStatic, type StaticMount } from './http/staticFiles.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
+import { installedPackageDir } from './packageDirs.js';
 import type { FilterSupport, MediaEngine } from './media/MediaEngine.js';
 import type { WeriftEngineOptions } from './media/werift/index.js';
 import { RoomManager } from './room/RoomManager.js';
@@ -68,10 +68,10 @@ export interface RoomServerStats {
   media: Awaited<ReturnType<MediaEngine['stats']>>;
 }
 
-/** The browser build of the client library, served at `/js/`. */
-export const clientBrowserDir = fileURLToPath(new URL('../../client/dist/browser/', import.meta.url));
-/** The built demo application, which the command line serves at `/`. */
-export const demoDir = fileURLToPath(new URL('../../demo/dist/', import.meta.url));
+/** The browser build of the client library (`@kurento-room/client`'s `dist/browser/`), served at `/js/`. */
+export const clientBrowserDir = installedPackageDir('@kurento-room/client', 'dist/browser/');
+/** The built demo application (`@kurento-room/demo`'s `dist/`), which the command line serves at `/`. */
+export const demoDir = installedPackageDir('@kurento-room/demo', 'dist/');
 
 function pem(value: string): string {
   return value.includes('-----BEGIN') ? value : readFileSync(value, 'utf8');

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, parseConfig, USAGE } from './config.js';
-import { createRoomServer } from './RoomServer.js';
+import { clientBrowserDir, createRoomServer, demoDir } from './RoomServer.js';
 import { runTokenCommand, TOKEN_USAGE } from './tokenCommand.js';
 
 /** `kurento-room-server token ...`: print an access token and exit. */
@@ -46,6 +48,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // A missing build or package otherwise shows only as a 404 for `/` or `/js/KurentoRoom.js`.
+  const expected: [what: string, file: string][] = [
+    ['demo (@kurento-room/demo)', join(demoDir, 'index.html')],
+    ['browser client (@kurento-room/client)', join(clientBrowserDir, 'KurentoRoom.js')],
+  ];
+  for (const [what, file] of expected) {
+    if (!existsSync(file)) server.log.warn(`the ${what} is not built or not installed: its URLs answer 404`, { missing: file });
+  }
   // One line saying whether the hat filter can run here (GStreamer is probed once).
   server.filterSupport().then(
     (filters) => {

@@ -14,6 +14,7 @@ export { createHatRequestHandler, DEFAULT_HAT_IMAGE, DEFAULT_HAT_PLACEMENT, type
 export { MediaEngineError } from './media/MediaEngine.js';
 export { createLogger, type Logger, type LogLevel } from './log.js';
 export { RoomManager } from './room/RoomManager.js';
+// For an application backend that mints its users' access tokens (docs/deploy.md).
 export {
   mintAccessToken,
   verifyAccessToken,

@@ -40,9 +40,10 @@ export class RpcTestClient {
     });
   }
 
-  static connect(url: string): Promise<RpcTestClient> {
+  /** `options` e.g. `{ rejectUnauthorized: false }` for a self-signed wss endpoint. */
+  static connect(url: string, options?: WebSocket.ClientOptions): Promise<RpcTestClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, options);
       ws.once('open', () => resolve(new RpcTestClient(ws)));
       ws.once('error', reject);
     });
