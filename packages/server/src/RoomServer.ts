@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Defaults } from '@kurento-room/protocol';
+import { resolveLimits, type Limits } from './limits.js';
 import { handleRest } from './http/restApi.js';
 import { sendError } from './http/respond.js';
 import { serveStatic, type StaticMount } from './http/staticFiles.js';
@@ -38,8 +39,10 @@ export interface RoomServerOptions {
   };
   /** How long a participant survives the loss of its socket, in ms. Default 10000. */
   reconnectionGraceMs?: number;
-  /** Largest accepted JSON-RPC frame, in characters. Default 1,000,000. */
+  /** Largest accepted JSON-RPC frame, in characters. Default 1,000,000. Same as `limits.frameChars`, which wins. */
   maxFrameChars?: number;
+  /** Bounds on what clients can make the server hold or do; each defaults to `DEFAULT_LIMITS` (limits.ts). */
+  limits?: Partial<Limits>;
   customRequestHandler?: CustomRequestHandler;
   /** Extra folders served over HTTP, e.g. a demo application at `/`. */
   staticMounts?: StaticMount[];
@@ -83,11 +86,12 @@ export class RoomServer {
     this.#options = options;
     this.log = log;
     this.#engine = engine;
-    this.rooms = new RoomManager(this.#engine, this.log.child('room'));
+    const limits = resolveLimits({ ...options.limits, frameChars: options.limits?.frameChars ?? options.maxFrameChars });
+    this.rooms = new RoomManager(this.#engine, this.log.child('room'), limits);
     this.#signalling = new SignallingServer(
       this.rooms,
       {
-        maxFrameChars: options.maxFrameChars ?? Defaults.maxFrameChars,
+        limits,
         reconnectionGraceMs: options.reconnectionGraceMs ?? Defaults.reconnectionGraceMs,
         customRequestHandler: options.customRequestHandler,
       },

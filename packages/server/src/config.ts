@@ -1,7 +1,24 @@
 import { parseArgs } from 'node:util';
 import { createHatRequestHandler } from './filters/hatRequestHandler.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { isLogLevel } from './log.js';
 import { demoDir, type RoomServerOptions } from './RoomServer.js';
+
+/** One `--max-*` flag per limit (limits.ts says what each bounds and the error past it). */
+const LIMIT_FLAGS: ReadonlyArray<{ flag: string; env: string; key: keyof Limits; help: string }> = [
+  { flag: 'max-frame-chars', env: 'MAX_FRAME_CHARS', key: 'frameChars', help: 'largest JSON-RPC frame, in characters' },
+  { flag: 'max-message-chars', env: 'MAX_MESSAGE_CHARS', key: 'messageChars', help: 'longest chat message, in characters' },
+  { flag: 'max-name-chars', env: 'MAX_NAME_CHARS', key: 'nameChars', help: 'longest user or room name, in characters' },
+  { flag: 'max-pending-candidates', env: 'MAX_PENDING_CANDIDATES', key: 'pendingCandidates', help: 'ICE candidates a participant may have waiting for endpoints' },
+  { flag: 'max-endpoints', env: 'MAX_ENDPOINTS', key: 'endpointsPerParticipant', help: 'publications + subscriptions per participant' },
+  { flag: 'max-participants', env: 'MAX_PARTICIPANTS', key: 'participantsPerRoom', help: 'participants per room' },
+  { flag: 'max-rooms', env: 'MAX_ROOMS', key: 'rooms', help: 'rooms on this server' },
+  { flag: 'max-request-rate', env: 'MAX_REQUEST_RATE', key: 'requestsPerSecond', help: 'requests per second per socket, sustained' },
+  { flag: 'max-request-burst', env: 'MAX_REQUEST_BURST', key: 'requestBurst', help: 'requests per socket in one burst' },
+  { flag: 'max-send-buffer', env: 'MAX_SEND_BUFFER', key: 'sendBufferBytes', help: 'bytes queued for a client that does not read; past it its socket is closed (4008)' },
+];
+
+const limitUsage = LIMIT_FLAGS.map(({ flag, env, key, help }) => `  --${`${flag} <n>`.padEnd(28)}${help} (${env}, default ${DEFAULT_LIMITS[key]})`).join('\n');
 
 export const USAGE = `Usage: kurento-room-server [options]
 
@@ -22,6 +39,9 @@ Options:
   --media-workers <n>   worker threads for media, rooms spread over them (MEDIA_WORKERS,
                         default the number of cores; 0 or 1 = media in the main thread)
   -h, --help            print this help and exit
+
+Limits (past each, a clear error or close code; nothing else in the room is affected):
+${limitUsage}
 `;
 
 export class ConfigError extends Error {
@@ -52,6 +72,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
         'ice-ports': { type: 'string' },
         'announce-ip': { type: 'string' },
         'media-workers': { type: 'string' },
+        ...Object.fromEntries(LIMIT_FLAGS.map(({ flag }) => [flag, { type: 'string' as const }])),
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -60,8 +81,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
   }
   if (values.help) return { help: true };
 
-  const get = (flag: keyof typeof values, envName: string): string | undefined => {
-    const v = values[flag];
+  const get = (flag: string, envName: string): string | undefined => {
+    const v = (values as Record<string, unknown>)[flag];
     return typeof v === 'string' ? v : env[envName] || undefined;
   };
   // The embedded default configuration serves the demo application at `/` and answers the
@@ -94,5 +115,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
   const workers = get('media-workers', 'MEDIA_WORKERS');
   if (workers !== undefined) media.workers = integer('media-workers', workers, 0, 256);
   options.media = media;
+  const limits: Partial<Limits> = {};
+  for (const { flag, env, key } of LIMIT_FLAGS) {
+    const value = get(flag, env);
+    if (value !== undefined) limits[key] = integer(flag, value, 1, Number.MAX_SAFE_INTEGER);
+  }
+  options.limits = limits;
   return { help: false, options };
 }

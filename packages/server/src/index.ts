@@ -14,3 +14,4 @@ export { createHatRequestHandler, DEFAULT_HAT_IMAGE, DEFAULT_HAT_PLACEMENT, type
 export { MediaEngineError } from './media/MediaEngine.js';
 export { createLogger, type Logger, type LogLevel } from './log.js';
 export { RoomManager } from './room/RoomManager.js';
+export { DEFAULT_LIMITS, PING_INTERVAL_RANGE_MS, SEND_BUFFER_CLOSE_CODE, type Limits } from './limits.js';

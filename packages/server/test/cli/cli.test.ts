@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { parseConfig } from '../../src/config.js';
+import { parseConfig, USAGE } from '../../src/config.js';
+import { DEFAULT_LIMITS } from '../../src/limits.js';
 import { eventually } from '../helpers/RpcTestClient.js';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -52,7 +53,7 @@ function ping(url: string, options: WebSocket.ClientOptions = {}): Promise<unkno
 describe('command line', () => {
   it('--help lists every option', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=source', cli, '--help']).toString();
-    for (const flag of ['--port', '--host', '--tls-cert', '--tls-key', '--admin-secret', '--log-level', '--grace-ms', '--ice-ports', '--media-workers', 'MEDIA_WORKERS', '--help']) {
+    for (const flag of ['--port', '--host', '--tls-cert', '--tls-key', '--admin-secret', '--log-level', '--grace-ms', '--ice-ports', '--media-workers', 'MEDIA_WORKERS', '--max-rooms', '--help']) {
       assert.ok(out.includes(flag), flag);
     }
   });
@@ -97,6 +98,30 @@ describe('command line', () => {
     assert.equal(!unset.help && unset.options.media?.workers, undefined);
     assert.throws(() => parseConfig(['--media-workers=-1'], {}), /--media-workers must be an integer/);
     assert.throws(() => parseConfig(['--media-workers', 'two'], {}), /--media-workers must be an integer/);
+  });
+
+  it('--max-* flags and their environment variables set the limits; --help lists them with their defaults', () => {
+    const parsed = parseConfig(['--max-rooms', '5', '--max-send-buffer=1048576'], { MAX_ROOMS: '9', MAX_MESSAGE_CHARS: '500', MAX_REQUEST_RATE: '20' });
+    assert.equal(parsed.help, false);
+    if (!parsed.help) assert.deepEqual(parsed.options.limits, { rooms: 5, sendBufferBytes: 1_048_576, messageChars: 500, requestsPerSecond: 20 });
+    const none = parseConfig([], {});
+    assert.deepEqual(!none.help && none.options.limits, {}, 'no flag, no override: the defaults of limits.ts apply');
+    assert.throws(() => parseConfig(['--max-participants', '0'], {}), /--max-participants must be an integer from 1 to/);
+    assert.throws(() => parseConfig([], { MAX_NAME_CHARS: 'many' }), /--max-name-chars must be an integer/);
+    for (const [flag, env, value] of [
+      ['--max-frame-chars', 'MAX_FRAME_CHARS', DEFAULT_LIMITS.frameChars],
+      ['--max-message-chars', 'MAX_MESSAGE_CHARS', DEFAULT_LIMITS.messageChars],
+      ['--max-name-chars', 'MAX_NAME_CHARS', DEFAULT_LIMITS.nameChars],
+      ['--max-pending-candidates', 'MAX_PENDING_CANDIDATES', DEFAULT_LIMITS.pendingCandidates],
+      ['--max-endpoints', 'MAX_ENDPOINTS', DEFAULT_LIMITS.endpointsPerParticipant],
+      ['--max-participants', 'MAX_PARTICIPANTS', DEFAULT_LIMITS.participantsPerRoom],
+      ['--max-rooms', 'MAX_ROOMS', DEFAULT_LIMITS.rooms],
+      ['--max-request-rate', 'MAX_REQUEST_RATE', DEFAULT_LIMITS.requestsPerSecond],
+      ['--max-request-burst', 'MAX_REQUEST_BURST', DEFAULT_LIMITS.requestBurst],
+      ['--max-send-buffer', 'MAX_SEND_BUFFER', DEFAULT_LIMITS.sendBufferBytes],
+    ] as const) {
+      assert.match(USAGE, new RegExp(`${flag} <n> .*\\(${env}, default ${value}\\)`), flag);
+    }
   });
 
   it('the default configuration answers the demo hat request', () => {
