@@ -6,8 +6,10 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Defaults } from '@kurento-room/protocol';
 import { resolveLimits, type Limits } from './limits.js';
+import { normalizeOrigin, originAllowed } from './http/origin.js';
 import { handleRest } from './http/restApi.js';
 import { sendError } from './http/respond.js';
+import { NOTHING_POLICY, setSecurityHeaders } from './http/securityHeaders.js';
 import { serveStatic, type StaticMount } from './http/staticFiles.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import type { FilterSupport, MediaEngine } from './media/MediaEngine.js';
@@ -23,6 +25,12 @@ export interface RoomServerOptions {
   host?: string;
   /** PEM certificate and key (contents or file paths) to serve HTTPS/WSS. */
   tls?: { cert: string; key: string };
+  /**
+   * Origins (`https://meet.example.com`) whose pages may open the WebSocket; others get HTTP 403
+   * before the upgrade. Default: any origin. Requests without an Origin header (non-browser
+   * clients) are always allowed.
+   */
+  allowedOrigins?: string[];
   /** When set, `/api/*` and `/close` need `Authorization: Bearer <adminSecret>`. */
   adminSecret?: string;
   logLevel?: LogLevel;
@@ -80,6 +88,7 @@ export class RoomServer {
   readonly #engine: MediaEngine;
   readonly #options: RoomServerOptions;
   readonly #mounts: StaticMount[];
+  readonly #allowedOrigins: string[] | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: RoomServerOptions, engine: MediaEngine, log: Logger) {
@@ -97,7 +106,8 @@ export class RoomServer {
       },
       this.log.child('rpc'),
     );
-    this.#mounts = [{ prefix: '/js/', dir: clientBrowserDir }, ...(options.staticMounts ?? [])];
+    this.#allowedOrigins = options.allowedOrigins?.map(normalizeOrigin);
+    this.#mounts = [{ prefix: '/js/', dir: clientBrowserDir, contentSecurityPolicy: () => NOTHING_POLICY }, ...(options.staticMounts ?? [])];
     const onRequest = (req: IncomingMessage, res: ServerResponse) => void this.onHttp(req, res);
     this.#http = options.tls
       ? createHttpsServer({ cert: pem(options.tls.cert), key: pem(options.tls.key) }, onRequest)
@@ -106,6 +116,13 @@ export class RoomServer {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       if (path !== '/room') {
         socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      const origin = req.headers.origin;
+      if (!originAllowed(origin, this.#allowedOrigins)) {
+        this.log.info('WebSocket refused: origin not allowed', { origin, remote: req.socket.remoteAddress });
+        const body = `WebSocket connections from origin '${origin}' are not allowed on this server\n`;
+        socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
         return;
       }
       this.#signalling.handleUpgrade(req, socket, head);
@@ -164,6 +181,7 @@ export class RoomServer {
   }
 
   private async onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    setSecurityHeaders(res);
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');

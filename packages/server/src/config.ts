@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createHatRequestHandler } from './filters/hatRequestHandler.js';
+import { demoContentSecurityPolicy } from './http/securityHeaders.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { isLogLevel } from './log.js';
 import { demoDir, type RoomServerOptions } from './RoomServer.js';
@@ -38,6 +39,11 @@ Options:
   --announce-ip <addr>  extra host address for ICE candidates, e.g. a public IP (ANNOUNCE_IP)
   --media-workers <n>   worker threads for media, rooms spread over them (MEDIA_WORKERS,
                         default the number of cores; 0 or 1 = media in the main thread)
+  --allowed-origins <list>
+                        comma-separated origins allowed to open the WebSocket, e.g.
+                        https://meet.example.com (ALLOWED_ORIGINS, default any); other
+                        browser origins get HTTP 403; clients that send no Origin (not
+                        browsers) are always allowed
   -h, --help            print this help and exit
 
 Limits (past each, a clear error or close code; nothing else in the room is affected):
@@ -72,6 +78,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
         'ice-ports': { type: 'string' },
         'announce-ip': { type: 'string' },
         'media-workers': { type: 'string' },
+        'allowed-origins': { type: 'string' },
         ...Object.fromEntries(LIMIT_FLAGS.map(({ flag }) => [flag, { type: 'string' as const }])),
         help: { type: 'boolean', short: 'h' },
       },
@@ -87,7 +94,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
   };
   // The embedded default configuration serves the demo application at `/` and answers the
   // demo's hat filter requests (`customRequest {hat}`).
-  const options: RoomServerOptions = { staticMounts: [{ prefix: '/', dir: demoDir }], customRequestHandler: createHatRequestHandler() };
+  const options: RoomServerOptions = { staticMounts: [{ prefix: '/', dir: demoDir, contentSecurityPolicy: demoContentSecurityPolicy }], customRequestHandler: createHatRequestHandler() };
   const port = get('port', 'PORT');
   options.port = port === undefined ? 8080 : integer('port', port, 0, 65535);
   options.host = get('host', 'HOST');
@@ -115,6 +122,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
   const workers = get('media-workers', 'MEDIA_WORKERS');
   if (workers !== undefined) media.workers = integer('media-workers', workers, 0, 256);
   options.media = media;
+  const origins = get('allowed-origins', 'ALLOWED_ORIGINS');
+  if (origins !== undefined) options.allowedOrigins = parseOrigins(origins);
   const limits: Partial<Limits> = {};
   for (const { flag, env, key } of LIMIT_FLAGS) {
     const value = get(flag, env);
@@ -122,4 +131,20 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
   }
   options.limits = limits;
   return { help: false, options };
+}
+
+/** `https://a.example, http://localhost:8080` -> normalized origins; `*` alone means any. */
+function parseOrigins(list: string): string[] | undefined {
+  const items = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 1 && items[0] === '*') return undefined;
+  return items.map((item) => {
+    let url: URL;
+    try {
+      url = new URL(item);
+    } catch {
+      throw new ConfigError(`--allowed-origins takes origins like https://meet.example.com, got '${item}'`);
+    }
+    if (url.origin === 'null' || url.pathname !== '/' || url.search || url.hash) throw new ConfigError(`--allowed-origins takes origins (scheme://host[:port], no path), got '${item}'`);
+    return url.origin;
+  });
 }

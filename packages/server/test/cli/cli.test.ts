@@ -53,7 +53,7 @@ function ping(url: string, options: WebSocket.ClientOptions = {}): Promise<unkno
 describe('command line', () => {
   it('--help lists every option', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=source', cli, '--help']).toString();
-    for (const flag of ['--port', '--host', '--tls-cert', '--tls-key', '--admin-secret', '--log-level', '--grace-ms', '--ice-ports', '--media-workers', 'MEDIA_WORKERS', '--max-rooms', '--help']) {
+    for (const flag of ['--port', '--host', '--tls-cert', '--tls-key', '--admin-secret', '--log-level', '--grace-ms', '--ice-ports', '--media-workers', 'MEDIA_WORKERS', '--allowed-origins', '--max-rooms', '--help']) {
       assert.ok(out.includes(flag), flag);
     }
   });
@@ -122,6 +122,17 @@ describe('command line', () => {
     ] as const) {
       assert.match(USAGE, new RegExp(`${flag} <n> .*\\(${env}, default ${value}\\)`), flag);
     }
+  });
+
+  it('--allowed-origins / ALLOWED_ORIGINS: a list of origins, * or nothing for any', () => {
+    const parsed = parseConfig(['--allowed-origins', 'https://meet.example.com, http://localhost:8080'], {});
+    assert.deepEqual(!parsed.help && parsed.options.allowedOrigins, ['https://meet.example.com', 'http://localhost:8080']);
+    const env = parseConfig([], { ALLOWED_ORIGINS: 'https://a.example' });
+    assert.deepEqual(!env.help && env.options.allowedOrigins, ['https://a.example']);
+    for (const any of [parseConfig([], {}), parseConfig(['--allowed-origins', '*'], {})]) assert.equal(!any.help && any.options.allowedOrigins, undefined);
+    assert.throws(() => parseConfig(['--allowed-origins', 'meet.example.com'], {}), /--allowed-origins takes origins like https:\/\/meet.example.com, got 'meet.example.com'/);
+    assert.throws(() => parseConfig(['--allowed-origins', 'https://a.example/app'], {}), /no path\), got 'https:\/\/a.example\/app'/);
+    assert.ok(USAGE.includes('ALLOWED_ORIGINS'));
   });
 
   it('the default configuration answers the demo hat request', () => {
