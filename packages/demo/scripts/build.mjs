@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(packageDir, 'dist');
 const clientSrc = join(packageDir, '..', 'client', 'src');
+// The client bundles the protocol package (e.g. the rule for names the join form checks).
+const protocolSrc = join(packageDir, '..', 'protocol', 'src');
 
 function newest(dir) {
   let latest = 0;
@@ -24,7 +26,7 @@ function newest(dir) {
 function isStale() {
   const built = join(dist, 'app.js');
   if (!existsSync(built) || !existsSync(join(dist, 'index.html'))) return true;
-  const sources = Math.max(newest(join(packageDir, 'src')), newest(join(packageDir, 'assets')), newest(clientSrc));
+  const sources = Math.max(newest(join(packageDir, 'src')), newest(join(packageDir, 'assets')), newest(clientSrc), newest(protocolSrc));
   return sources > statSync(built).mtimeMs;
 }
 

@@ -11,7 +11,13 @@ const NAME_CHAR = /^[\p{L}\p{M}\p{Nd} _.@-]$/u;
 /** What the rule allows, worded for error messages. */
 export const NAME_RULE = "letters, digits, spaces and '-', '_', '.', '@'";
 
-function describeChar(c: string): string {
+/** The distinct characters of `value` that a name may not contain, in order of appearance. */
+export function invalidNameChars(value: string): string[] {
+  return [...new Set([...value].filter((c) => !NAME_CHAR.test(c)))];
+}
+
+/** `'<' (U+003C)`, or for what cannot be shown, `the control or invisible character U+001B`. */
+export function describeChar(c: string): string {
   const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
   return /^[\p{Cc}\p{Cf}\p{Z}]$/u.test(c) ? `the control or invisible character ${code}` : `'${c}' (${code})`;
 }
