@@ -137,6 +137,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
 function parseOrigins(list: string): string[] | undefined {
   const items = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (items.length === 1 && items[0] === '*') return undefined;
+  // An empty list would shut out every browser: surely a mistake, not a policy.
+  if (items.length === 0) throw new ConfigError("--allowed-origins needs at least one origin, or '*' for any");
   return items.map((item) => {
     let url: URL;
     try {

@@ -132,6 +132,7 @@ describe('command line', () => {
     for (const any of [parseConfig([], {}), parseConfig(['--allowed-origins', '*'], {})]) assert.equal(!any.help && any.options.allowedOrigins, undefined);
     assert.throws(() => parseConfig(['--allowed-origins', 'meet.example.com'], {}), /--allowed-origins takes origins like https:\/\/meet.example.com, got 'meet.example.com'/);
     assert.throws(() => parseConfig(['--allowed-origins', 'https://a.example/app'], {}), /no path\), got 'https:\/\/a.example\/app'/);
+    assert.throws(() => parseConfig(['--allowed-origins', ' , '], {}), /--allowed-origins needs at least one origin, or '\*' for any/);
     assert.ok(USAGE.includes('ALLOWED_ORIGINS'));
   });
 
