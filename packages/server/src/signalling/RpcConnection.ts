@@ -8,6 +8,7 @@ import {
   RoomError,
   type JsonRpcId,
   type JsonRpcRequest,
+  type ParsedMessage,
 } from '@kurento-room/protocol';
 import { SEND_BUFFER_CLOSE_CODE, type Limits } from '../limits.js';
 import { TokenBucket } from '../util/TokenBucket.js';
@@ -103,6 +104,20 @@ export class RpcConnection extends TypedEmitter<RpcConnectionEvents> {
     this.socket.terminate();
   }
 
+  /**
+   * Every frame but a ping costs a token, garbage too; past the rate it is answered with
+   * -32029 and goes no further. Pings are free so that a client over its rate is refused
+   * requests but never dropped by the watchdog; a ping costs no more than its refusal would.
+   */
+  private withinRate(parsed: ParsedMessage): boolean {
+    if (parsed.kind === 'response' || (parsed.kind === 'request' && parsed.message.method === 'ping')) return true;
+    if (this.#rate.take()) return true;
+    const { requestsPerSecond, requestBurst } = this.limits;
+    if (parsed.kind === 'invalid') this.sendError(parsed.id, Errors.rateLimited('(invalid frame)', requestsPerSecond, requestBurst));
+    else this.sendError(parsed.kind === 'request' ? parsed.message.id : null, Errors.rateLimited(parsed.message.method, requestsPerSecond, requestBurst));
+    return false;
+  }
+
   private onFrame(data: RawData, isBinary: boolean): void {
     if (isBinary) {
       this.sendError(null, new RoomError(JsonRpcErrorCode.INVALID_REQUEST, 'Invalid request: binary frames are not supported, send JSON text'));
@@ -117,14 +132,7 @@ export class RpcConnection extends TypedEmitter<RpcConnectionEvents> {
       return;
     }
     const parsed = parseMessage(text);
-    // Every frame but a ping costs a token, garbage too. A ping keeps the watchdog fed, so a
-    // client over its rate is refused requests but not dropped; a ping costs no more than its refusal.
-    const isPing = parsed.kind === 'request' && parsed.message.method === 'ping';
-    if (!isPing && parsed.kind !== 'response' && !this.#rate.take()) {
-      const method = parsed.kind === 'invalid' ? '(invalid frame)' : parsed.message.method;
-      this.sendError(parsed.kind === 'request' ? parsed.message.id : parsed.kind === 'invalid' ? parsed.id : null, Errors.rateLimited(method, this.limits.requestsPerSecond, this.limits.requestBurst));
-      return;
-    }
+    if (!this.withinRate(parsed)) return;
     switch (parsed.kind) {
       case 'invalid':
         this.sendError(parsed.id, parsed.error);
