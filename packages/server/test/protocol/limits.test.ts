@@ -75,7 +75,8 @@ describe('every bound has a clear error past it and affects nothing else', () =>
     assert.equal(refused.length, 150);
     for (const a of refused) assert.equal(a.error!.code, -32602);
     assert.match(refused[0]!.error!.message, /ICE candidate for endpoint 'alice_invented50' refused: participant 'alice' already has 50 candidates waiting/);
-    assert.equal((await s.server.stats()).pendingCandidates, 50);
+    const stats = (await (await s.http('/api/stats')).json()) as { pendingCandidates: number };
+    assert.equal(stats.pendingCandidates, 50, '/api/stats stays bounded');
     // Bob's own candidates are his own budget; alice still publishes.
     assert.ok((await bob.request('onIceCandidate', { endpointName: 'bob', candidate: 'candidate:1 1 udp 1 10.0.0.2 9 typ host', sdpMid: '0', sdpMLineIndex: 0 })).result);
     assert.ok((await alice.request('publishVideo', { sdpOffer: FAKE_OFFER, doLoopback: false })).result?.sdpAnswer);
