@@ -9,6 +9,8 @@ export type Listener<T> = (event: T) => void;
  */
 export class Emitter<M extends object> {
   private listeners: { [K in keyof M]?: Listener<M[K]>[] } = {};
+  /** The listener each `once` wrapper stands for, so that `off(type, listener)` finds the wrapper. */
+  private readonly onceOriginals = new WeakMap<Listener<never>, Listener<never>>();
 
   on<K extends keyof M>(type: K, listener: Listener<M[K]>): this {
     (this.listeners[type] ??= []).push(listener);
@@ -21,6 +23,7 @@ export class Emitter<M extends object> {
       this.off(type, wrapper);
       listener(event);
     };
+    this.onceOriginals.set(wrapper, listener);
     return this.on(type, wrapper);
   }
 
@@ -32,7 +35,7 @@ export class Emitter<M extends object> {
       delete this.listeners[type];
       return this;
     }
-    const at = list.indexOf(listener);
+    const at = list.findIndex((l) => l === listener || this.onceOriginals.get(l) === listener);
     if (at >= 0) list.splice(at, 1);
     return this;
   }

@@ -14,3 +14,5 @@ export type {
 } from './environment.js';
 export { SpeakerDetector } from './SpeakerDetector.js';
 export { RoomError } from '@kurento-room/protocol';
+/** The server's rule for user and room names, for forms that check before joining. */
+export { describeChar, invalidNameChars, nameProblem, NAME_RULE } from '@kurento-room/protocol';

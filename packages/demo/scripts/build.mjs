@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(packageDir, 'dist');
 const clientSrc = join(packageDir, '..', 'client', 'src');
+// The client bundles the protocol package (e.g. the rule for names the join form checks).
 const protocolSrc = join(packageDir, '..', 'protocol', 'src');
 
 function newest(dir) {

@@ -1,12 +1,12 @@
+import { describeChar, invalidNameChars, NAME_RULE } from '@kurento-room/client';
+
 /**
- * Rules for user and room names. Both end up in element ids (`video-<user>_webcam`), in the
- * shareable link and in the protocol's `<user>_<streamId>` sender, so the demo keeps them to
- * characters that are safe in all three. The server itself accepts any string up to 256
- * characters; these limits are the demo's own, stricter choice.
+ * Rules for user and room names: the server's characters (letters of any script, digits,
+ * spaces and `-_.@`, shared through the client library, so "José Müller" passes here exactly
+ * when the server takes it) and a shorter length, the demo's own choice to fit its tiles.
  */
 
 export const NAME_MAX_LENGTH = 32;
-const ALLOWED = /^[A-Za-z0-9_-]+$/;
 
 export type NameCheck = { ok: true; value: string } | { ok: false; reason: string };
 
@@ -17,10 +17,9 @@ export function checkName(what: 'User name' | 'Room name', raw: string): NameChe
   if (value.length > NAME_MAX_LENGTH) {
     return { ok: false, reason: `${what} is too long: ${value.length} characters, at most ${NAME_MAX_LENGTH}.` };
   }
-  if (!ALLOWED.test(value)) {
-    const bad = [...new Set([...value].filter((c) => !/[A-Za-z0-9_-]/.test(c)))];
-    const shown = bad.map((c) => (c === ' ' ? 'space' : `'${c}'`)).join(', ');
-    return { ok: false, reason: `${what} may only contain letters, digits, '-' and '_' (not ${shown}).` };
+  const bad = invalidNameChars(value);
+  if (bad.length > 0) {
+    return { ok: false, reason: `${what} may only contain ${NAME_RULE} (not ${bad.map(describeChar).join(', ')}).` };
   }
   return { ok: true, value };
 }

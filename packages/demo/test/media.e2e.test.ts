@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable } from '../../../testing/chromium.js';
 import {
+  cspViolations,
   expectNoVideo,
   expectServerEmpty,
   expectStillPlaying,
@@ -60,6 +61,31 @@ describe('demo in Chromium: media scenarios', { skip: !chromiumAvailable() && 'n
     await expectNoVideo(b!, 'ann');
     await leave(b!);
     await expectServerEmpty(bed.server);
+  });
+
+  test('the demo runs under its Content-Security-Policy: a call reports no violation, inline code is refused', async () => {
+    const policy = (await fetch(bed.server.url + '/')).headers.get('content-security-policy') ?? '';
+    assert.match(policy, /script-src 'self'/);
+    const [a, b] = await people(2);
+    await join(a!, 'cspA', 'csp');
+    await join(b!, 'cspB', 'csp');
+    await expectVideos(a!, ['cspA', 'cspB']);
+    await expectVideos(b!, ['cspA', 'cspB']);
+    assert.deepEqual(await cspViolations(a!), []);
+    assert.deepEqual(await cspViolations(b!), []);
+    // The policy is in force and a breach is seen: an injected inline script does not run.
+    type Probe = { __cspViolations: string[]; __inline?: number };
+    await a!.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.__inline = 1';
+      document.body.append(script);
+    });
+    await a!.waitForFunction(() => (window as unknown as Probe).__cspViolations.length > 0);
+    assert.equal(await a!.evaluate(() => (window as unknown as Probe).__inline), undefined);
+    assert.deepEqual(await cspViolations(a!), ['script-src-elem blocked inline']);
+    await a!.evaluate(() => void ((window as unknown as Probe).__cspViolations.length = 0));
+    await leave(a!);
+    await leave(b!);
   });
 
   test('four users joining one after another all see each other; leaving one by one', async () => {

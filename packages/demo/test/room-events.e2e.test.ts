@@ -34,10 +34,10 @@ describe('demo in Chromium: room events and messages', { skip: !chromiumAvailabl
     await join(host, 'host', 'listed-room');
 
     const page = await bed.open();
-    await page.fill('#name', 'bad name');
+    await page.fill('#name', 'bad<name>');
     await page.fill('#roomName', '');
     await page.click('#joinBtn');
-    assert.equal(await page.textContent('#nameError'), "User name may only contain letters, digits, '-' and '_' (not space).");
+    assert.equal(await page.textContent('#nameError'), "User name may only contain letters, digits, spaces and '-', '_', '.', '@' (not '<' (U+003C), '>' (U+003E)).");
     assert.equal(await page.textContent('#roomNameError'), 'Room name is required.');
     assert.equal(await page.isVisible('#callView'), false);
     // The room list comes from /getAllRooms; picking one fills the field and the invite link.
@@ -49,10 +49,12 @@ describe('demo in Chromium: room events and messages', { skip: !chromiumAvailabl
     // Opening an invite link pre-fills the room.
     const invited = await bed.open('/#/rooms/listed-room');
     assert.equal(await invited.inputValue('#roomName'), 'listed-room');
-    await invited.fill('#name', 'guest');
+    // Letters of any script and spaces are fine, in the form and on the server.
+    await invited.fill('#name', 'José Müller');
     await invited.click('#joinBtn');
     await invited.waitForSelector('#callView:not([hidden])');
-    await expectVideos(invited, ['host', 'guest'], 3);
+    await expectVideos(invited, ['host', 'José Müller'], 3);
+    await expectVideos(host, ['host', 'José Müller'], 3);
     await leave(invited);
     await leave(host);
   });

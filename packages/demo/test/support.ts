@@ -3,10 +3,11 @@
  * context each, like separate people) and the user actions and checks of the original browser
  * tests (reference section 4.2), with media proven by counting decoded frames.
  */
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { createRoomServer, type CustomRequestHandler, type RoomServer } from '@kurento-room/server';
+import { createRoomServer, demoContentSecurityPolicy, type CustomRequestHandler, type RoomServer } from '@kurento-room/server';
 import { launchChromium, waitForFrames, type LaunchedBrowser } from '../../../testing/chromium.js';
 
 /** The built demo, served at `/` as `npm start` does. */
@@ -49,7 +50,8 @@ export async function startBed(options: BedOptions = {}): Promise<DemoBed> {
     adminSecret: options.adminSecret,
     customRequestHandler: options.customRequestHandler,
     reconnectionGraceMs: options.reconnectionGraceMs,
-    staticMounts: [{ prefix: '/', dir: demoDist }],
+    // The demo's Content-Security-Policy, as `npm start` serves it: the tests prove the demo works under it.
+    staticMounts: [{ prefix: '/', dir: demoDist, contentSecurityPolicy: demoContentSecurityPolicy }],
   });
   let browser: LaunchedBrowser;
   try {
@@ -69,13 +71,24 @@ export async function startBed(options: BedOptions = {}): Promise<DemoBed> {
       await setup?.(page);
       // Surface page errors in the test output: they are bugs even when a test passes.
       page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+      await page.addInitScript(() => {
+        const w = window as unknown as { __cspViolations: string[] };
+        w.__cspViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) => w.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI}`));
+      });
       await page.goto(server.url + path);
       await page.waitForSelector('#joinView:not([hidden])');
       return page;
     },
+    /** Closes the pages; fails when one of them broke the demo's Content-Security-Policy. */
     async closePages() {
-      for (const page of pages) await page.context().close().catch(() => undefined);
+      const violations: string[] = [];
+      for (const page of pages) {
+        violations.push(...(await cspViolations(page).catch(() => [])));
+        await page.context().close().catch(() => undefined);
+      }
       pages.clear();
+      assert.deepEqual(violations, [], 'Content-Security-Policy violations in the demo');
     },
     async close() {
       await bed.closePages();
@@ -84,6 +97,11 @@ export async function startBed(options: BedOptions = {}): Promise<DemoBed> {
     },
   };
   return bed;
+}
+
+/** The Content-Security-Policy violations the page has reported since it loaded. */
+export function cspViolations(page: Page): Promise<string[]> {
+  return page.evaluate(() => [...((window as unknown as { __cspViolations?: string[] }).__cspViolations ?? [])]);
 }
 
 /** Types the names into the join form and submits (low video quality: 2 cores, many pages). */
@@ -108,8 +126,9 @@ export async function leave(page: Page): Promise<void> {
   await page.waitForSelector('#joinBtn:not([disabled])');
 }
 
-export const thumb = (user: string) => `#video-${user}_webcam`;
-export const video = (user: string) => `#native-video-${user}_webcam`;
+// Attribute selectors: names may hold spaces and letters that an `#id` selector cannot.
+export const thumb = (user: string) => `[id="video-${user}_webcam"]`;
+export const video = (user: string) => `[id="native-video-${user}_webcam"]`;
 
 /** Every user's video plays in `page` (the original's verify + waitForStream, by decoded frames). */
 export async function expectVideos(page: Page, users: string[], frames = FRAMES): Promise<void> {

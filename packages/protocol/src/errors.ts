@@ -30,6 +30,12 @@ export const JsonRpcErrorCode = {
   METHOD_NOT_FOUND: -32601,
   INVALID_PARAMS: -32602,
   INTERNAL_ERROR: -32603,
+  /**
+   * Implementation-defined server error (JSON-RPC 2.0 reserves -32000..-32099 for these): the
+   * socket sent requests faster than the server's per-socket rate limit. 429 as in HTTP's
+   * "Too Many Requests". The request was not run; the socket stays open.
+   */
+  RATE_LIMITED: -32029,
   /** kurento-jsonrpc: `connect` with an unknown session id. */
   RECONNECTION_ERROR: 40007,
 } as const;
@@ -103,6 +109,28 @@ export const Errors = {
     new RoomError(
       RoomErrorCode.USER_NOT_FOUND,
       `Endpoint '${endpointName}' is unknown to participant '${user}': it is neither its own name nor a publisher in its room`,
+    ),
+  roomFull: (room: string, max: number) =>
+    new RoomError(RoomErrorCode.ROOM_GENERIC, `Room '${room}' is full: it has ${max} participants, the most this server allows in one room`),
+  tooManyRooms: (room: string, max: number) =>
+    new RoomError(
+      RoomErrorCode.ROOM_CANNOT_BE_CREATED,
+      `Room '${room}' cannot be created: this server already has ${max} rooms, the most it allows`,
+    ),
+  tooManyEndpoints: (user: string, max: number) =>
+    new RoomError(
+      RoomErrorCode.MEDIA_ENDPOINT,
+      `Participant '${user}' already has ${max} publications and subscriptions, the most this server allows; unpublish or unsubscribe first`,
+    ),
+  tooManyPendingCandidates: (user: string, endpointName: string, max: number) =>
+    new RoomError(
+      JsonRpcErrorCode.INVALID_PARAMS,
+      `ICE candidate for endpoint '${endpointName}' refused: participant '${user}' already has ${max} candidates waiting for endpoints that do not exist yet, the most this server keeps`,
+    ),
+  rateLimited: (method: string, perSecond: number, burst: number) =>
+    new RoomError(
+      JsonRpcErrorCode.RATE_LIMITED,
+      `Too many requests: '${method}' refused; this socket may send ${perSecond} requests per second (bursts of ${burst}), retry later`,
     ),
   invalidParams: (message: string) => new RoomError(JsonRpcErrorCode.INVALID_PARAMS, message),
   methodNotFound: (method: string) =>

@@ -4,3 +4,4 @@ export * from './messages.js';
 export * from './jsonrpc.js';
 export * from './ids.js';
 export * from './validate.js';
+export * from './names.js';

@@ -1,37 +1,58 @@
 import { Errors, RoomError } from './errors.js';
 import type { RequestParamsMap } from './messages.js';
 import { Method } from './methods.js';
+import { nameProblem } from './names.js';
 
-type FieldType = 'string' | 'boolean' | 'integer' | 'streamId';
+/** `name`: a user or room name, bounded by `ParamLimits.nameChars` and the character rule of names.ts. */
+type FieldType = 'string' | 'boolean' | 'integer' | 'streamId' | 'name';
+
+/** The string bounds a server configures; the rest of the schema is fixed by the protocol. */
+export interface ParamLimits {
+  /** Longest user or room name, in characters. */
+  nameChars: number;
+  /** Longest chat message (`sendMessage.message`), in characters. */
+  messageChars: number;
+}
+
+/** Defaults a real deployment can keep: names fit a screen, a chat message a long paragraph. */
+export const DEFAULT_PARAM_LIMITS: Readonly<ParamLimits> = { nameChars: 100, messageChars: 10_000 };
+
+type Bound = number | ((limits: ParamLimits) => number);
 
 interface FieldSpec {
   type: FieldType;
   required: boolean;
   /** Longest accepted string, to keep one request from holding unbounded state. */
-  maxLength?: number;
+  maxLength?: Bound;
 }
 
-const NAME_MAX = 256;
 const STREAM_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
+const nameChars = (l: ParamLimits) => l.nameChars;
+/** `<user>_<streamId>`: a name, '_' and a stream id of up to 64 characters. */
+const senderChars = (l: ParamLimits) => l.nameChars + 65;
 
-const req = (type: FieldType, maxLength?: number): FieldSpec => ({ type, required: true, maxLength });
-const opt = (type: FieldType, maxLength?: number): FieldSpec => ({ type, required: false, maxLength });
+const req = (type: FieldType, maxLength?: Bound): FieldSpec => ({ type, required: true, maxLength });
+const opt = (type: FieldType, maxLength?: Bound): FieldSpec => ({ type, required: false, maxLength });
 
 /** The parameters each method reads. Unknown extra keys are allowed, as in the original. */
 export const paramSchemas: { [M in keyof RequestParamsMap]: Record<string, FieldSpec> } = {
-  joinRoom: { user: req('string', NAME_MAX), room: req('string', NAME_MAX), dataChannels: opt('boolean') },
+  joinRoom: { user: req('name'), room: req('name'), dataChannels: opt('boolean') },
   publishVideo: { sdpOffer: req('string'), doLoopback: req('boolean'), streamId: opt('streamId') },
   unpublishVideo: { streamId: opt('streamId') },
-  receiveVideoFrom: { sender: req('string', NAME_MAX + 65), sdpOffer: req('string') },
-  unsubscribeFromVideo: { sender: req('string', NAME_MAX + 65) },
+  receiveVideoFrom: { sender: req('string', senderChars), sdpOffer: req('string') },
+  unsubscribeFromVideo: { sender: req('string', senderChars) },
   onIceCandidate: {
-    endpointName: req('string', NAME_MAX),
+    endpointName: req('string', senderChars),
     candidate: req('string', 4096),
     sdpMid: req('string', 256),
     sdpMLineIndex: req('integer'),
   },
   leaveRoom: {},
-  sendMessage: { message: req('string'), userMessage: req('string', NAME_MAX), roomMessage: req('string', NAME_MAX) },
+  sendMessage: {
+    message: req('string', (l) => l.messageChars),
+    userMessage: req('string', nameChars),
+    roomMessage: req('string', nameChars),
+  },
   customRequest: {},
   ping: { interval: opt('integer') },
   closeSession: {},
@@ -47,13 +68,19 @@ function typeName(value: unknown): string {
   return typeof value;
 }
 
-function checkField(name: string, spec: FieldSpec, value: unknown): RoomError | null {
+function checkField(name: string, spec: FieldSpec, value: unknown, limits: ParamLimits): RoomError | null {
   switch (spec.type) {
-    case 'string':
+    case 'string': {
       if (typeof value !== 'string') return Errors.invalidParams(`Request element '${name}' must be a string, got ${typeName(value)}`);
-      if (spec.maxLength !== undefined && value.length > spec.maxLength)
-        return Errors.invalidParams(`Request element '${name}' is longer than ${spec.maxLength} characters`);
+      const max = typeof spec.maxLength === 'function' ? spec.maxLength(limits) : spec.maxLength;
+      if (max !== undefined && value.length > max) return Errors.invalidParams(`Request element '${name}' is longer than ${max} characters`);
       return null;
+    }
+    case 'name': {
+      if (typeof value !== 'string') return Errors.invalidParams(`Request element '${name}' must be a string, got ${typeName(value)}`);
+      const problem = nameProblem(name, value, limits.nameChars);
+      return problem === null ? null : Errors.invalidParams(problem);
+    }
     case 'boolean':
       return typeof value === 'boolean' ? null : Errors.invalidParams(`Request element '${name}' must be a boolean, got ${typeName(value)}`);
     case 'integer':
@@ -68,10 +95,12 @@ function checkField(name: string, spec: FieldSpec, value: unknown): RoomError | 
 /**
  * Checks a request's params against its method's schema. A missing or null required element
  * gives the original's message ("Request element 'X' is missing") under the standard -32602 code.
+ * `limits` are the server's string bounds (names, chat messages).
  */
 export function validateParams<M extends keyof RequestParamsMap>(
   method: M,
   params: Record<string, unknown> | undefined,
+  limits: ParamLimits = DEFAULT_PARAM_LIMITS,
 ): { ok: true; params: RequestParamsMap[M] } | { ok: false; error: RoomError } {
   const given = params ?? {};
   const schema = paramSchemas[method];
@@ -81,7 +110,7 @@ export function validateParams<M extends keyof RequestParamsMap>(
       if (spec.required) return { ok: false, error: Errors.invalidParams(`Request element '${name}' is missing`) };
       continue;
     }
-    const error = checkField(name, spec, value);
+    const error = checkField(name, spec, value, limits);
     if (error) return { ok: false, error };
   }
   return { ok: true, params: given as unknown as RequestParamsMap[M] };

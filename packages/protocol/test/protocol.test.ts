@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { JsonRpcErrorCode, parseMessage, parseSender, validateParams, globalStreamId } from '@kurento-room/protocol';
+import { DEFAULT_PARAM_LIMITS, JsonRpcErrorCode, nameProblem, parseMessage, parseSender, validateParams, globalStreamId } from '@kurento-room/protocol';
 
 describe('parseSender', () => {
   it('splits at the last underscore so user names may contain _', () => {
@@ -69,5 +69,59 @@ describe('validateParams', () => {
   it('accepts only safe stream ids', () => {
     assert.equal(validateParams('unpublishVideo', { streamId: 'screen' }).ok, true);
     assert.equal(validateParams('unpublishVideo', { streamId: 'a_b' }).ok, false);
+  });
+});
+
+describe('names (nameProblem, joinRoom user and room)', () => {
+  it('accepts letters of any script, digits, space and -_.@', () => {
+    for (const name of ['José Müller', 'Jose\u0301 Mu\u0308ller', 'Łukasz', '山田 太郎', 'Дмитрий', 'אבי', 'bob_2.0@home-office']) {
+      assert.equal(nameProblem('user', name, 100), null, name);
+      assert.equal(validateParams('joinRoom', { user: name, room: name }).ok, true, name);
+    }
+  });
+
+  it('refuses control characters, naming the element, the character and its position', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['ali\u0000ce', /'user' may contain only letters, digits, spaces and '-', '_', '.', '@'; the control or invisible character U\+0000 at position 3/],
+      ['\u001b[31mred', /control or invisible character U\+001B at position 0/],
+      ['two\nlines', /U\+000A at position 3/],
+      ['zero\u200bwidth', /U\+200B/],
+      ['<b>bold</b>', /'<' \(U\+003C\) at position 0/],
+    ];
+    for (const [name, pattern] of cases) {
+      const r = validateParams('joinRoom', { user: name, room: 'r' });
+      assert.equal(r.ok, false, JSON.stringify(name));
+      if (!r.ok) {
+        assert.equal(r.error.code, JsonRpcErrorCode.INVALID_PARAMS);
+        assert.match(r.error.message, pattern);
+      }
+    }
+    const room = validateParams('joinRoom', { user: 'a', room: 'r\u0007' });
+    assert.equal(room.ok, false);
+    if (!room.ok) assert.match(room.error.message, /'room' may contain only/);
+  });
+
+  it('bounds the length by the given limits; the empty name is left to the room logic', () => {
+    const limits = { ...DEFAULT_PARAM_LIMITS, nameChars: 8 };
+    assert.equal(validateParams('joinRoom', { user: 'a'.repeat(8), room: 'r' }, limits).ok, true);
+    const long = validateParams('joinRoom', { user: 'a'.repeat(9), room: 'r' }, limits);
+    assert.equal(long.ok, false);
+    if (!long.ok) assert.match(long.error.message, /'user' is longer than 8 characters/);
+    assert.equal(validateParams('joinRoom', { user: '', room: 'r' }).ok, true);
+  });
+});
+
+describe('chat message length', () => {
+  it('sendMessage.message is bounded by messageChars', () => {
+    const limits = { ...DEFAULT_PARAM_LIMITS, messageChars: 5 };
+    const params = (message: string) => ({ message, userMessage: 'a', roomMessage: 'r' });
+    assert.equal(validateParams('sendMessage', params('12345'), limits).ok, true);
+    const r = validateParams('sendMessage', params('123456'), limits);
+    assert.equal(r.ok, false);
+    if (!r.ok) {
+      assert.equal(r.error.code, -32602);
+      assert.match(r.error.message, /'message' is longer than 5 characters/);
+    }
+    assert.equal(validateParams('sendMessage', params('x'.repeat(DEFAULT_PARAM_LIMITS.messageChars + 1))).ok, false, 'bounded by default too');
   });
 });

@@ -4,8 +4,11 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { Defaults } from '@kurento-room/protocol';
+import { resolveLimits, type Limits } from './limits.js';
+import { normalizeOrigin, originAllowed } from './http/origin.js';
 import { handleRest } from './http/restApi.js';
 import { sendError } from './http/respond.js';
+import { NOTHING_POLICY, setSecurityHeaders } from './http/securityHeaders.js';
 import { serveStatic, type StaticMount } from './http/staticFiles.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { installedPackageDir } from './packageDirs.js';
@@ -24,6 +27,12 @@ export interface RoomServerOptions {
   host?: string;
   /** PEM certificate and key (contents or file paths) to serve HTTPS/WSS. */
   tls?: { cert: string; key: string };
+  /**
+   * Origins (`https://meet.example.com`) whose pages may open the WebSocket; others get HTTP 403
+   * before the upgrade. Default: any origin. Requests without an Origin header (non-browser
+   * clients) are always allowed.
+   */
+  allowedOrigins?: string[];
   /**
    * When set, `/api/*` and `/close` need `Authorization: Bearer <adminSecret>`. Without it, reads
    * are open and changes are accepted only from loopback (or with an admin-grant token).
@@ -47,8 +56,10 @@ export interface RoomServerOptions {
   };
   /** How long a participant survives the loss of its socket, in ms. Default 10000. */
   reconnectionGraceMs?: number;
-  /** Largest accepted JSON-RPC frame, in characters. Default 1,000,000. */
+  /** Largest accepted JSON-RPC frame, in characters. Default 1,000,000. Same as `limits.frameChars`, which wins. */
   maxFrameChars?: number;
+  /** Bounds on what clients can make the server hold or do; each defaults to `DEFAULT_LIMITS` (limits.ts). */
+  limits?: Partial<Limits>;
   customRequestHandler?: CustomRequestHandler;
   /** Extra folders served over HTTP, e.g. a demo application at `/`. */
   staticMounts?: StaticMount[];
@@ -87,13 +98,15 @@ export class RoomServer {
   readonly #options: RoomServerOptions;
   readonly #mounts: StaticMount[];
   readonly #webhooks: WebhookSender | undefined;
+  readonly #allowedOrigins: string[] | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: RoomServerOptions, engine: MediaEngine, log: Logger) {
     this.#options = options;
     this.log = log;
     this.#engine = engine;
-    this.rooms = new RoomManager(this.#engine, this.log.child('room'));
+    const limits = resolveLimits({ ...options.limits, frameChars: options.limits?.frameChars ?? options.maxFrameChars });
+    this.rooms = new RoomManager(this.#engine, this.log.child('room'), limits);
     if (options.webhooks && options.webhooks.urls.length > 0) {
       this.#webhooks = new WebhookSender({ ...options.webhooks, log: this.log.child('webhooks') });
       attachRoomWebhooks(this.rooms, this.#webhooks);
@@ -102,13 +115,14 @@ export class RoomServer {
     this.#signalling = new SignallingServer(
       this.rooms,
       {
-        maxFrameChars: options.maxFrameChars ?? Defaults.maxFrameChars,
+        limits,
         reconnectionGraceMs: options.reconnectionGraceMs ?? Defaults.reconnectionGraceMs,
         customRequestHandler: options.customRequestHandler,
       },
       this.log.child('rpc'),
     );
-    this.#mounts = [{ prefix: '/js/', dir: clientBrowserDir }, ...(options.staticMounts ?? [])];
+    this.#allowedOrigins = options.allowedOrigins?.map(normalizeOrigin);
+    this.#mounts = [{ prefix: '/js/', dir: clientBrowserDir, contentSecurityPolicy: () => NOTHING_POLICY }, ...(options.staticMounts ?? [])];
     const onRequest = (req: IncomingMessage, res: ServerResponse) => void this.onHttp(req, res);
     this.#http = options.tls
       ? createHttpsServer({ cert: pem(options.tls.cert), key: pem(options.tls.key) }, onRequest)
@@ -117,6 +131,13 @@ export class RoomServer {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       if (path !== '/room') {
         socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      const origin = req.headers.origin;
+      if (!originAllowed(origin, this.#allowedOrigins)) {
+        this.log.info('WebSocket refused: origin not allowed', { origin, remote: req.socket.remoteAddress });
+        const body = `WebSocket connections from origin '${origin}' are not allowed on this server\n`;
+        socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
         return;
       }
       this.#signalling.handleUpgrade(req, socket, head);
@@ -179,6 +200,7 @@ export class RoomServer {
   }
 
   private async onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    setSecurityHeaders(res);
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');

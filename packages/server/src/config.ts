@@ -1,7 +1,25 @@
 import { parseArgs } from 'node:util';
 import { createHatRequestHandler } from './filters/hatRequestHandler.js';
+import { demoContentSecurityPolicy } from './http/securityHeaders.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { isLogLevel } from './log.js';
 import { demoDir, type RoomServerOptions } from './RoomServer.js';
+
+/** One `--max-*` flag per limit (limits.ts says what each bounds and the error past it). */
+const LIMIT_FLAGS: ReadonlyArray<{ flag: string; env: string; key: keyof Limits; help: string }> = [
+  { flag: 'max-frame-chars', env: 'MAX_FRAME_CHARS', key: 'frameChars', help: 'largest JSON-RPC frame, in characters' },
+  { flag: 'max-message-chars', env: 'MAX_MESSAGE_CHARS', key: 'messageChars', help: 'longest chat message, in characters' },
+  { flag: 'max-name-chars', env: 'MAX_NAME_CHARS', key: 'nameChars', help: 'longest user or room name, in characters' },
+  { flag: 'max-pending-candidates', env: 'MAX_PENDING_CANDIDATES', key: 'pendingCandidates', help: 'ICE candidates a participant may have waiting for endpoints' },
+  { flag: 'max-endpoints', env: 'MAX_ENDPOINTS', key: 'endpointsPerParticipant', help: 'publications + subscriptions per participant' },
+  { flag: 'max-participants', env: 'MAX_PARTICIPANTS', key: 'participantsPerRoom', help: 'participants per room' },
+  { flag: 'max-rooms', env: 'MAX_ROOMS', key: 'rooms', help: 'rooms on this server' },
+  { flag: 'max-request-rate', env: 'MAX_REQUEST_RATE', key: 'requestsPerSecond', help: 'requests per second per socket, sustained' },
+  { flag: 'max-request-burst', env: 'MAX_REQUEST_BURST', key: 'requestBurst', help: 'requests per socket in one burst' },
+  { flag: 'max-send-buffer', env: 'MAX_SEND_BUFFER', key: 'sendBufferBytes', help: 'bytes queued for a client that does not read; past it its socket is closed (4008)' },
+];
+
+const limitUsage = LIMIT_FLAGS.map(({ flag, env, key, help }) => `  --${`${flag} <n>`.padEnd(28)}${help} (${env}, default ${DEFAULT_LIMITS[key]})`).join('\n');
 
 export const USAGE = `Usage: kurento-room-server [options]
 
@@ -21,7 +39,15 @@ Options:
   --announce-ip <addr>  extra host address for ICE candidates, e.g. a public IP (ANNOUNCE_IP)
   --media-workers <n>   worker threads for media, rooms spread over them (MEDIA_WORKERS,
                         default the number of cores; 0 or 1 = media in the main thread)
+  --allowed-origins <list>
+                        comma-separated origins allowed to open the WebSocket, e.g.
+                        https://meet.example.com (ALLOWED_ORIGINS, default any); other
+                        browser origins get HTTP 403; clients that send no Origin (not
+                        browsers) are always allowed
   -h, --help            print this help and exit
+
+Limits (past each, a clear error or close code; nothing else in the room is affected):
+${limitUsage}
 `;
 
 export class ConfigError extends Error {
@@ -52,6 +78,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
         'ice-ports': { type: 'string' },
         'announce-ip': { type: 'string' },
         'media-workers': { type: 'string' },
+        'allowed-origins': { type: 'string' },
+        ...Object.fromEntries(LIMIT_FLAGS.map(({ flag }) => [flag, { type: 'string' as const }])),
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -60,13 +88,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
   }
   if (values.help) return { help: true };
 
-  const get = (flag: keyof typeof values, envName: string): string | undefined => {
-    const v = values[flag];
+  const get = (flag: string, envName: string): string | undefined => {
+    const v = (values as Record<string, unknown>)[flag];
     return typeof v === 'string' ? v : env[envName] || undefined;
   };
   // The embedded default configuration serves the demo application at `/` and answers the
   // demo's hat filter requests (`customRequest {hat}`).
-  const options: RoomServerOptions = { staticMounts: [{ prefix: '/', dir: demoDir }], customRequestHandler: createHatRequestHandler() };
+  const options: RoomServerOptions = { staticMounts: [{ prefix: '/', dir: demoDir, contentSecurityPolicy: demoContentSecurityPolicy }], customRequestHandler: createHatRequestHandler() };
   const port = get('port', 'PORT');
   options.port = port === undefined ? 8080 : integer('port', port, 0, 65535);
   options.host = get('host', 'HOST');
@@ -94,5 +122,31 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
   const workers = get('media-workers', 'MEDIA_WORKERS');
   if (workers !== undefined) media.workers = integer('media-workers', workers, 0, 256);
   options.media = media;
+  const origins = get('allowed-origins', 'ALLOWED_ORIGINS');
+  if (origins !== undefined) options.allowedOrigins = parseOrigins(origins);
+  const limits: Partial<Limits> = {};
+  for (const { flag, env, key } of LIMIT_FLAGS) {
+    const value = get(flag, env);
+    if (value !== undefined) limits[key] = integer(flag, value, 1, Number.MAX_SAFE_INTEGER);
+  }
+  options.limits = limits;
   return { help: false, options };
+}
+
+/** `https://a.example, http://localhost:8080` -> normalized origins; `*` alone means any. */
+function parseOrigins(list: string): string[] | undefined {
+  const items = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 1 && items[0] === '*') return undefined;
+  // An empty list would shut out every browser: surely a mistake, not a policy.
+  if (items.length === 0) throw new ConfigError("--allowed-origins needs at least one origin, or '*' for any");
+  return items.map((item) => {
+    let url: URL;
+    try {
+      url = new URL(item);
+    } catch {
+      throw new ConfigError(`--allowed-origins takes origins like https://meet.example.com, got '${item}'`);
+    }
+    if (url.origin === 'null' || url.pathname !== '/' || url.search || url.hash) throw new ConfigError(`--allowed-origins takes origins (scheme://host[:port], no path), got '${item}'`);
+    return url.origin;
+  });
 }

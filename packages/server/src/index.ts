@@ -12,6 +12,8 @@ export type {
 } from './media/MediaEngine.js';
 export { createHatRequestHandler, DEFAULT_HAT_IMAGE, DEFAULT_HAT_PLACEMENT, type HatFilterOptions } from './filters/hatRequestHandler.js';
 export { MediaEngineError } from './media/MediaEngine.js';
+export { demoContentSecurityPolicy } from './http/securityHeaders.js';
+export type { StaticMount } from './http/staticFiles.js';
 export { createLogger, type Logger, type LogLevel } from './log.js';
 export { RoomManager } from './room/RoomManager.js';
 // For an application backend that mints its users' access tokens (docs/deploy.md).
@@ -26,3 +28,4 @@ export {
   type MintOptions,
 } from './auth/accessToken.js';
 export { webhookSignature, SIGNATURE_HEADER, type WebhookEventName, type WebhookPayload } from './webhooks/WebhookSender.js';
+export { DEFAULT_LIMITS, PING_INTERVAL_RANGE_MS, SEND_BUFFER_CLOSE_CODE, type Limits } from './limits.js';

@@ -19,6 +19,11 @@ const TYPES: Record<string, string> = {
 export interface StaticMount {
   prefix: string;
   dir: string;
+  /**
+   * The Content-Security-Policy of the pages served here, from the request's Host header (e.g.
+   * `demoContentSecurityPolicy`). Without it, none: the pages and their policy are the mounter's.
+   */
+  contentSecurityPolicy?: (host: string | undefined) => string;
 }
 
 /** Serves GET/HEAD for files below the mounts; never outside their folders. */
@@ -46,6 +51,8 @@ export function serveStatic(mounts: StaticMount[], req: IncomingMessage, res: Se
     } catch {
       continue;
     }
+    if (mount.contentSecurityPolicy) res.setHeader('content-security-policy', mount.contentSecurityPolicy(req.headers.host));
+    else res.removeHeader('content-security-policy');
     res.writeHead(200, {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-length': size,

@@ -1,4 +1,5 @@
-import { DEFAULT_STREAM_ID, globalStreamId, type NotificationParamsMap } from '@kurento-room/protocol';
+import { DEFAULT_STREAM_ID, Errors, globalStreamId, type NotificationParamsMap } from '@kurento-room/protocol';
+import { DEFAULT_LIMITS } from '../limits.js';
 import type { IceCandidateInit, VideoFilterSpec } from '../media/MediaEngine.js';
 
 /** Sends a notification to the participant's client (through its JSON-RPC session). */
@@ -28,8 +29,8 @@ export interface Subscription {
   phase: EndpointPhase;
 }
 
-/** Remote candidates kept per endpoint name until that endpoint exists. */
-const MAX_PENDING_CANDIDATES = 64;
+/** Remote candidates kept per endpoint name until that endpoint exists (the oldest go past it). */
+const MAX_PENDING_PER_ENDPOINT = 64;
 
 /**
  * One user in one room. Holds its published streams, its subscriptions and the ICE candidates
@@ -39,6 +40,8 @@ export class Participant {
   readonly published = new Map<string, PublishedStream>();
   readonly subscriptions = new Map<string, Subscription>();
   readonly #pendingCandidates = new Map<string, IceCandidateInit[]>();
+  /** Candidates in #pendingCandidates, over all endpoint names. */
+  #pendingTotal = 0;
   readonly joinedAt = Date.now();
 
   constructor(
@@ -47,6 +50,8 @@ export class Participant {
     readonly roomName: string,
     readonly dataChannels: boolean,
     readonly notify: Notify,
+    /** Pending candidates kept over all endpoint names: names are client input, so the per-name bound alone bounds nothing. */
+    private readonly maxPendingCandidates: number = DEFAULT_LIMITS.pendingCandidates,
   ) {}
 
   /** Streams whose publication completed, in the `streams` shape of the protocol. */
@@ -68,31 +73,34 @@ export class Participant {
     return streamId === DEFAULT_STREAM_ID ? this.name : globalStreamId(this.name, streamId);
   }
 
+  /** Keeps a candidate until its endpoint exists; throws (-32602) when the participant's total is reached. */
   bufferCandidate(endpointName: string, candidate: IceCandidateInit): void {
-    let list = this.#pendingCandidates.get(endpointName);
-    if (!list) {
-      list = [];
-      this.#pendingCandidates.set(endpointName, list);
-    }
+    const list = this.#pendingCandidates.get(endpointName);
     // A client trickles a handful of candidates per connection; beyond the bound, the oldest go.
-    if (list.length >= MAX_PENDING_CANDIDATES) list.shift();
-    list.push(candidate);
+    if (list && list.length >= MAX_PENDING_PER_ENDPOINT) {
+      list.shift();
+      list.push(candidate);
+      return;
+    }
+    if (this.#pendingTotal >= this.maxPendingCandidates) throw Errors.tooManyPendingCandidates(this.name, endpointName, this.maxPendingCandidates);
+    if (list) list.push(candidate);
+    else this.#pendingCandidates.set(endpointName, [candidate]);
+    this.#pendingTotal++;
   }
 
   takeCandidates(endpointName: string): IceCandidateInit[] {
     const list = this.#pendingCandidates.get(endpointName) ?? [];
-    this.#pendingCandidates.delete(endpointName);
+    this.dropCandidates(endpointName);
     return list;
   }
 
   dropCandidates(endpointName: string): void {
+    this.#pendingTotal -= this.#pendingCandidates.get(endpointName)?.length ?? 0;
     this.#pendingCandidates.delete(endpointName);
   }
 
   pendingCandidateCount(): number {
-    let n = 0;
-    for (const list of this.#pendingCandidates.values()) n += list.length;
-    return n;
+    return this.#pendingTotal;
   }
 
   dump() {

@@ -1,4 +1,5 @@
 import { Errors, type PeerInfo } from '@kurento-room/protocol';
+import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { Logger } from '../log.js';
 import type { MediaEngine } from '../media/MediaEngine.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
@@ -35,6 +36,8 @@ export class RoomManager extends TypedEmitter<RoomManagerEvents> {
   constructor(
     engine: MediaEngine,
     private readonly log: Logger,
+    /** The server's bounds; the room logic enforces rooms, participants, endpoints, names and candidates. */
+    readonly limits: Readonly<Limits> = DEFAULT_LIMITS,
   ) {
     super();
     this.media = new MediaController(engine, (name) => this.#rooms.get(name), log.child('media'));
@@ -59,6 +62,8 @@ export class RoomManager extends TypedEmitter<RoomManagerEvents> {
     let room = this.#rooms.get(roomName);
     if (room?.closing) throw Errors.roomClosing(user, roomName);
     if (room?.get(user)) throw Errors.userExists(user, roomName);
+    if (room && room.participants.size >= this.limits.participantsPerRoom) throw Errors.roomFull(roomName, this.limits.participantsPerRoom);
+    if (!room && this.#rooms.size >= this.limits.rooms) throw Errors.tooManyRooms(roomName, this.limits.rooms);
     if (!room) {
       room = new Room(roomName);
       this.#rooms.set(roomName, room);
@@ -70,7 +75,7 @@ export class RoomManager extends TypedEmitter<RoomManagerEvents> {
       const streams = other.liveStreams();
       peers.push(streams.length > 0 ? { id: other.name, streams } : { id: other.name });
     }
-    const participant = new Participant(sessionId, user, roomName, dataChannels, notify);
+    const participant = new Participant(sessionId, user, roomName, dataChannels, notify, this.limits.pendingCandidates);
     room.broadcast('participantJoined', { id: user });
     room.participants.set(user, participant);
     this.log.info('participant joined', { room: roomName, user, participants: room.participants.size });

@@ -73,7 +73,7 @@ export class RoomRpcHandler {
   }
 
   async handle(session: Session, method: RoomMethod, rawParams: Record<string, unknown> | undefined): Promise<Outcome> {
-    const checked = validateParams(method, rawParams);
+    const checked = validateParams(method, rawParams, this.rooms.limits);
     if (!checked.ok) throw checked.error;
     const handler = this.handlers[method] as Handler<typeof method>;
     return handler(session, checked.params);
@@ -83,6 +83,12 @@ export class RoomRpcHandler {
     const p = session.participant;
     if (!p || !this.rooms.isMember(p)) throw Errors.notJoined(session.id);
     return p;
+  }
+
+  /** A new publication or subscription must stay within the participant's endpoint limit. */
+  private checkEndpointRoom(p: Participant): void {
+    const max = this.rooms.limits.endpointsPerParticipant;
+    if (p.published.size + p.subscriptions.size >= max) throw Errors.tooManyEndpoints(p.name, max);
   }
 
   private readonly handlers: { [M in RoomMethod]: Handler<M> } = {
@@ -99,6 +105,7 @@ export class RoomRpcHandler {
 
     publishVideo: async (session, { sdpOffer, doLoopback, streamId = DEFAULT_STREAM_ID }) => {
       const p = this.member(session);
+      this.checkEndpointRoom(p);
       const sdpAnswer = await this.rooms.media.publish(p, streamId, sdpOffer, doLoopback);
       return {
         result: { sdpAnswer },
@@ -119,6 +126,7 @@ export class RoomRpcHandler {
 
     receiveVideoFrom: async (session, { sender, sdpOffer }) => {
       const p = this.member(session);
+      this.checkEndpointRoom(p);
       const sdpAnswer = await this.rooms.media.subscribe(this.rooms.requireRoom(p), p, sender, sdpOffer);
       return { result: { sdpAnswer } };
     },

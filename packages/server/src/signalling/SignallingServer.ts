@@ -8,15 +8,16 @@ import {
   RoomError,
   type JsonRpcRequest,
 } from '@kurento-room/protocol';
+import { clampPingInterval, SEND_BUFFER_CLOSE_CODE } from '../limits.js';
 import type { Logger } from '../log.js';
 import type { RoomManager } from '../room/RoomManager.js';
 import { RoomRpcHandler, type CustomRequestHandler } from './RoomRpcHandler.js';
-import { RpcConnection } from './RpcConnection.js';
+import { RpcConnection, type ConnectionLimits } from './RpcConnection.js';
 import { Session } from './Session.js';
 
 export interface SignallingOptions {
-  /** Largest accepted text frame, in characters; larger ones get a JSON-RPC error. */
-  maxFrameChars: number;
+  /** Frame size, request rate and outgoing buffer of each socket (see limits.ts). */
+  limits: ConnectionLimits;
   /** How long a session outlives its socket before its participant is evicted. */
   reconnectionGraceMs: number;
   customRequestHandler?: CustomRequestHandler;
@@ -47,7 +48,7 @@ export class SignallingServer {
   ) {
     // ws enforces a hard cap well above the protocol's limit, so that a frame just over the
     // limit still gets a readable JSON-RPC error instead of a dropped socket.
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(4 * options.maxFrameChars, 1 << 20) });
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(4 * options.limits.frameChars, 1 << 20) });
     this.#handler = new RoomRpcHandler(rooms, log, options.customRequestHandler, {
       // The original closes the session's socket once `leaveRoom` is answered.
       onLeft: (session) => session.connection?.close(1000, 'left the room'),
@@ -79,7 +80,7 @@ export class SignallingServer {
   }
 
   private accept(ws: WebSocket, remoteAddress: string): void {
-    const connection = new RpcConnection(ws, this.options.maxFrameChars, remoteAddress);
+    const connection = new RpcConnection(ws, this.options.limits, remoteAddress);
     this.#connections.add(connection);
     let session = new Session(connection);
     this.#sessions.set(session.id, session);
@@ -95,7 +96,8 @@ export class SignallingServer {
     });
     connection.on('close', (code) => {
       this.#connections.delete(connection);
-      this.log.debug('connection closed', { connection: connection.id, session: session.id, code });
+      if (code === SEND_BUFFER_CLOSE_CODE) this.log.warn('dropped a socket that stopped reading', { connection: connection.id, session: session.id });
+      else this.log.debug('connection closed', { connection: connection.id, session: session.id, code });
       if (session.connection === connection) this.onSocketLost(session);
     });
   }
@@ -139,7 +141,7 @@ export class SignallingServer {
   /** kurento-jsonrpc's watchdog: after the first ping, close the socket when 3 intervals pass without one. */
   private onPing(session: Session, params: Record<string, unknown> | undefined): void {
     const interval = params?.interval;
-    if (typeof interval === 'number' && Number.isFinite(interval) && interval > 0) session.pingIntervalMs = interval;
+    if (typeof interval === 'number' && Number.isFinite(interval) && interval > 0) session.pingIntervalMs = clampPingInterval(interval);
     else if (session.pingIntervalMs === undefined) session.pingIntervalMs = Defaults.maxPingIntervalMs;
     clearTimeout(session.watchdog);
     const limit = session.pingIntervalMs * Defaults.missedPingsToClose;

@@ -23,9 +23,13 @@ export class TypedEmitter<Events extends { [K in keyof Events]: unknown[] }> {
     return this;
   }
 
-  /** Listener exceptions are caught and logged by the caller's `onListenerError`, never rethrown into the emitter. */
+  /**
+   * Listener exceptions are caught and logged by the caller's `onListenerError`, never rethrown into the emitter.
+   * `rawListeners` (not `listeners`) so that a `once` registration runs through Node's wrapper,
+   * which removes it before calling it; `listeners` unwraps it, and it would fire on every emit.
+   */
   protected emit<K extends keyof Events & string>(event: K, ...args: Events[K]): void {
-    for (const listener of this.#emitter.listeners(event)) {
+    for (const listener of this.#emitter.rawListeners(event)) {
       try {
         (listener as (...a: unknown[]) => void)(...args);
       } catch (error) {

@@ -7,7 +7,8 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { verifyAccessToken } from '../../src/auth/accessToken.js';
-import { ConfigError, parseConfig } from '../../src/config.js';
+import { ConfigError, parseConfig, USAGE } from '../../src/config.js';
+import { DEFAULT_LIMITS } from '../../src/limits.js';
 import { runTokenCommand } from '../../src/tokenCommand.js';
 import { eventually } from '../helpers/RpcTestClient.js';
 
@@ -54,7 +55,7 @@ function ping(url: string, options: WebSocket.ClientOptions = {}): Promise<unkno
 describe('command line', () => {
   it('--help lists every option', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=source', cli, '--help']).toString();
-    for (const flag of ['--port', '--host', '--tls-cert', '--tls-key', '--admin-secret', '--log-level', '--grace-ms', '--ice-ports', '--media-workers', 'MEDIA_WORKERS', '--help']) {
+    for (const flag of ['--port', '--host', '--tls-cert', '--tls-key', '--admin-secret', '--log-level', '--grace-ms', '--ice-ports', '--media-workers', 'MEDIA_WORKERS', '--allowed-origins', '--max-rooms', '--help']) {
       assert.ok(out.includes(flag), flag);
     }
   });
@@ -99,6 +100,42 @@ describe('command line', () => {
     assert.equal(!unset.help && unset.options.media?.workers, undefined);
     assert.throws(() => parseConfig(['--media-workers=-1'], {}), /--media-workers must be an integer/);
     assert.throws(() => parseConfig(['--media-workers', 'two'], {}), /--media-workers must be an integer/);
+  });
+
+  it('--max-* flags and their environment variables set the limits; --help lists them with their defaults', () => {
+    const parsed = parseConfig(['--max-rooms', '5', '--max-send-buffer=1048576'], { MAX_ROOMS: '9', MAX_MESSAGE_CHARS: '500', MAX_REQUEST_RATE: '20' });
+    assert.equal(parsed.help, false);
+    if (!parsed.help) assert.deepEqual(parsed.options.limits, { rooms: 5, sendBufferBytes: 1_048_576, messageChars: 500, requestsPerSecond: 20 });
+    const none = parseConfig([], {});
+    assert.deepEqual(!none.help && none.options.limits, {}, 'no flag, no override: the defaults of limits.ts apply');
+    assert.throws(() => parseConfig(['--max-participants', '0'], {}), /--max-participants must be an integer from 1 to/);
+    assert.throws(() => parseConfig([], { MAX_NAME_CHARS: 'many' }), /--max-name-chars must be an integer/);
+    for (const [flag, env, value] of [
+      ['--max-frame-chars', 'MAX_FRAME_CHARS', DEFAULT_LIMITS.frameChars],
+      ['--max-message-chars', 'MAX_MESSAGE_CHARS', DEFAULT_LIMITS.messageChars],
+      ['--max-name-chars', 'MAX_NAME_CHARS', DEFAULT_LIMITS.nameChars],
+      ['--max-pending-candidates', 'MAX_PENDING_CANDIDATES', DEFAULT_LIMITS.pendingCandidates],
+      ['--max-endpoints', 'MAX_ENDPOINTS', DEFAULT_LIMITS.endpointsPerParticipant],
+      ['--max-participants', 'MAX_PARTICIPANTS', DEFAULT_LIMITS.participantsPerRoom],
+      ['--max-rooms', 'MAX_ROOMS', DEFAULT_LIMITS.rooms],
+      ['--max-request-rate', 'MAX_REQUEST_RATE', DEFAULT_LIMITS.requestsPerSecond],
+      ['--max-request-burst', 'MAX_REQUEST_BURST', DEFAULT_LIMITS.requestBurst],
+      ['--max-send-buffer', 'MAX_SEND_BUFFER', DEFAULT_LIMITS.sendBufferBytes],
+    ] as const) {
+      assert.match(USAGE, new RegExp(`${flag} <n> .*\\(${env}, default ${value}\\)`), flag);
+    }
+  });
+
+  it('--allowed-origins / ALLOWED_ORIGINS: a list of origins, * or nothing for any', () => {
+    const parsed = parseConfig(['--allowed-origins', 'https://meet.example.com, http://localhost:8080'], {});
+    assert.deepEqual(!parsed.help && parsed.options.allowedOrigins, ['https://meet.example.com', 'http://localhost:8080']);
+    const env = parseConfig([], { ALLOWED_ORIGINS: 'https://a.example' });
+    assert.deepEqual(!env.help && env.options.allowedOrigins, ['https://a.example']);
+    for (const any of [parseConfig([], {}), parseConfig(['--allowed-origins', '*'], {})]) assert.equal(!any.help && any.options.allowedOrigins, undefined);
+    assert.throws(() => parseConfig(['--allowed-origins', 'meet.example.com'], {}), /--allowed-origins takes origins like https:\/\/meet.example.com, got 'meet.example.com'/);
+    assert.throws(() => parseConfig(['--allowed-origins', 'https://a.example/app'], {}), /no path\), got 'https:\/\/a.example\/app'/);
+    assert.throws(() => parseConfig(['--allowed-origins', ' , '], {}), /--allowed-origins needs at least one origin, or '\*' for any/);
+    assert.ok(USAGE.includes('ALLOWED_ORIGINS'));
   });
 
   it('the default configuration answers the demo hat request', () => {
