@@ -65,6 +65,8 @@ interface Queued {
   body: string;
   /** When it was queued, for giving up. */
   since: number;
+  /** Dropped from a full queue while its delivery was under way: that delivery stops retrying. */
+  abandoned?: boolean;
 }
 
 /** One receiver URL: a FIFO per room, one delivery in flight per room. */
@@ -107,12 +109,13 @@ class Target {
     for (const entry of this.#rooms) if (entry[1].length > 0 && (!oldest || entry[1][0]!.since < oldest[1][0]!.since)) oldest = entry;
     if (!oldest) return;
     const [room, queue] = oldest;
-    // The head of a busy room is being delivered; drop the next one instead.
-    const at = this.#busy.has(room) && queue.length > 1 ? 1 : 0;
-    const [lost] = queue.splice(at, 1);
+    const lost = queue.shift()!;
+    // A head under delivery is abandoned rather than waited for, so the bound holds even when
+    // every room has a delivery in flight.
+    lost.abandoned = true;
     this.#pending--;
     this.dropped++;
-    this.options.log.warn('webhook queue full: oldest event dropped', { url: this.url, limit: this.options.maxPending, event: lost?.payload.event, room });
+    this.options.log.warn('webhook queue full: oldest event dropped', { url: this.url, limit: this.options.maxPending, event: lost.payload.event, room });
   }
 
   #pump(room: string): void {
@@ -137,8 +140,9 @@ class Target {
   /** Resolves when `item` is delivered or given up on; never rejects. */
   async #deliver(item: Queued, backoff: number): Promise<void> {
     for (;;) {
-      if (this.#closed) return;
+      if (this.#closed || item.abandoned) return;
       const failure = await this.#post(item.body);
+      if (item.abandoned) return;
       if (failure === null) {
         this.delivered++;
         return;
