@@ -21,6 +21,9 @@ Options:
   --announce-ip <addr>  extra host address for ICE candidates, e.g. a public IP (ANNOUNCE_IP)
   --media-workers <n>   worker threads for media, rooms spread over them (MEDIA_WORKERS,
                         default the number of cores; 0 or 1 = media in the main thread)
+  --media-inactivity-ms <n>
+                        a peer connection whose client sends nothing this long is released as
+                        dead (MEDIA_INACTIVITY_MS, default 5000; 0 = werift's 30 s consent expiry)
   -h, --help            print this help and exit
 `;
 
@@ -52,6 +55,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
         'ice-ports': { type: 'string' },
         'announce-ip': { type: 'string' },
         'media-workers': { type: 'string' },
+        'media-inactivity-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -93,6 +97,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
   if (announce !== undefined) media.iceAdditionalHostAddresses = ['127.0.0.1', announce];
   const workers = get('media-workers', 'MEDIA_WORKERS');
   if (workers !== undefined) media.workers = integer('media-workers', workers, 0, 256);
+  const inactivity = get('media-inactivity-ms', 'MEDIA_INACTIVITY_MS');
+  if (inactivity !== undefined) media.inactivityTimeoutMs = integer('media-inactivity-ms', inactivity, 0, 3_600_000);
   options.media = media;
   return { help: false, options };
 }

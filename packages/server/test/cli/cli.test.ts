@@ -52,7 +52,7 @@ function ping(url: string, options: WebSocket.ClientOptions = {}): Promise<unkno
 describe('command line', () => {
   it('--help lists every option', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=source', cli, '--help']).toString();
-    for (const flag of ['--port', '--host', '--tls-cert', '--tls-key', '--admin-secret', '--log-level', '--grace-ms', '--ice-ports', '--media-workers', 'MEDIA_WORKERS', '--help']) {
+    for (const flag of ['--port', '--host', '--tls-cert', '--tls-key', '--admin-secret', '--log-level', '--grace-ms', '--ice-ports', '--media-workers', 'MEDIA_WORKERS', '--media-inactivity-ms', 'MEDIA_INACTIVITY_MS', '--help']) {
       assert.ok(out.includes(flag), flag);
     }
   });
@@ -97,6 +97,16 @@ describe('command line', () => {
     assert.equal(!unset.help && unset.options.media?.workers, undefined);
     assert.throws(() => parseConfig(['--media-workers=-1'], {}), /--media-workers must be an integer/);
     assert.throws(() => parseConfig(['--media-workers', 'two'], {}), /--media-workers must be an integer/);
+  });
+
+  it('--media-inactivity-ms / MEDIA_INACTIVITY_MS sets when a silent peer connection is dead', () => {
+    const flag = parseConfig(['--media-inactivity-ms', '3000'], { MEDIA_INACTIVITY_MS: '1000' });
+    assert.equal(!flag.help && flag.options.media?.inactivityTimeoutMs, 3000);
+    const env = parseConfig([], { MEDIA_INACTIVITY_MS: '0' });
+    assert.equal(!env.help && env.options.media?.inactivityTimeoutMs, 0);
+    const unset = parseConfig([], {});
+    assert.equal(!unset.help && unset.options.media?.inactivityTimeoutMs, undefined);
+    assert.throws(() => parseConfig(['--media-inactivity-ms', 'soon'], {}), /--media-inactivity-ms must be an integer/);
   });
 
   it('the default configuration answers the demo hat request', () => {
