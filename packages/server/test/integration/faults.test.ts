@@ -1,6 +1,6 @@
 /**
  * Faults cascade through the real server: a peer connection closed without a word, a peer whose
- * process is killed, a media worker that dies. Real libwebrtc peers, the werift SFU in this
+ * process is killed, a client gone before it connected, a media worker that dies. Real libwebrtc peers, the werift SFU in this
  * thread and in worker threads. Each test prints the time from the fault to the release.
  */
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { createRoomServer, type RoomServer } from '../../src/index.js';
 import { WorkerPoolMediaEngine } from '../../src/media/workers/index.js';
 import { MediaUser } from '../helpers/MediaUser.js';
+import { createPublisherPeer } from '../helpers/wrtcPeers.js';
 import { eventually } from '../helpers/RpcTestClient.js';
 
 /** The product's grace period: every fault must be cleaned up within it. */
@@ -129,6 +130,31 @@ for (const mode of [{ label: 'media in this thread', workers: 1 }, { label: 'med
       await bob.rpc.waitForNotification('participantPublished', (p) => p.id === 'alice');
       const again = await bob.subscribe('alice');
       await again.waitForFrames(5);
+    });
+
+    it('(e) a client that vanishes after its offer is answered, before any connectivity check, is released', async () => {
+      const alice = await join('alice', 'e');
+      const bob = await join('bob', 'e');
+      // The offer comes from a real peer that then never hears the answer: to the server, a
+      // client that died right after sending its offer.
+      const mute = createPublisherPeer(SMALL);
+      try {
+        const r = await alice.rpc.request('publishVideo', { sdpOffer: await mute.createOffer(), doLoopback: false });
+        assert.ok(r.result?.sdpAnswer);
+        const t0 = Date.now();
+        await bob.rpc.waitForNotification('participantPublished', (p) => p.id === 'alice');
+        await bob.rpc.waitForNotification('participantUnpublished', (p) => p.name === 'alice', GRACE_MS);
+        const error = await alice.rpc.waitForNotification('mediaError', (p) => p.endpointName === 'alice', 1000);
+        assert.match(error.params.error as string, /^MEDIA_INACTIVE/);
+        const toZero = await releasedWithinGrace(t0, 'the unconnected publication released', async () => {
+          const s = await server.stats();
+          return s.publishers === 0 && s.media.peerConnections === 0;
+        });
+        report(`(e) client gone before connecting, ${mode.label}: stats at zero after`, toZero);
+        if (mode.workers === 1) await eventually(() => udpSockets() === 0, 2000, 'every UDP socket closed');
+      } finally {
+        mute.close();
+      }
     });
 
     for (const role of ['subscriber', 'publisher'] as const) {

@@ -19,7 +19,7 @@ afterEach(() => {
 });
 
 describe('liveness monitor', () => {
-  function watched(activity: () => number | undefined) {
+  function watched(activity: () => number) {
     const silences: number[] = [];
     return { silences, watched: { activity, onSilent: (ms: number) => silences.push(ms) } };
   }
@@ -39,24 +39,6 @@ describe('liveness monitor', () => {
     assert.deepEqual(live.silences, []);
     assert.equal(dead.silences.length, 1);
     assert.ok(dead.silences[0]! >= 5000 && dead.silences[0]! <= 5500, String(dead.silences[0]));
-    monitor.close();
-  });
-
-  it('does not count time before ICE connects', () => {
-    mock.timers.enable({ apis: ['setInterval', 'Date'] });
-    const monitor = new LivenessMonitor(5000);
-    let connected = false;
-    const endpoint = watched(() => (connected ? 1 : undefined));
-    monitor.watch('x', endpoint.watched);
-    // One interval per tick(): the mocked Date does not step through the intervals of one call.
-    const advance = (ms: number) => {
-      for (let t = 0; t < ms; t += 500) mock.timers.tick(500);
-    };
-    advance(30_000);
-    assert.deepEqual(endpoint.silences, [], 'not connected yet: nothing to watch');
-    connected = true;
-    advance(5500);
-    assert.equal(endpoint.silences.length, 1);
     monitor.close();
   });
 
@@ -104,12 +86,12 @@ describe('werift peer activity', () => {
     try {
       const agent = pc.iceTransports[0]!.connection as unknown as Record<string, unknown>;
       assert.ok(Array.isArray(agent.checkList), 'checkList');
-      await waitUntil(() => inboundActivity(pc) !== undefined, 10_000, 'a nominated pair');
+      await waitUntil(() => pc.connectionState === 'connected', 10_000, 'connected');
       const pair = (agent.checkList as Array<Record<string, unknown>>)[0]!;
       for (const field of ['packetsReceived', 'requestsReceived', 'responsesReceived']) assert.equal(typeof pair[field], 'number', field);
       assert.equal(typeof pc.dtlsTransports[0]!.packetsReceived, 'number');
-      const first = inboundActivity(pc)!;
-      await waitUntil(() => inboundActivity(pc)! > first + 20, 10_000, 'activity growing with the media');
+      const first = inboundActivity(pc);
+      await waitUntil(() => inboundActivity(pc) > first + 20, 10_000, 'activity growing with the media');
     } finally {
       await pc.close();
     }

@@ -8,15 +8,15 @@
  * endpoint's activity counter.
  */
 export interface Watched {
-  /** A counter that grows whenever the remote is heard from; undefined while not connected. */
-  activity(): number | undefined;
+  /** A counter that grows whenever the remote is heard from. */
+  activity(): number;
   /** Called once, when the remote has been silent for the timeout. */
   onSilent(silentMs: number): void;
 }
 
 interface Entry {
   watched: Watched;
-  last: number | undefined;
+  last: number;
   silentMs: number;
 }
 
@@ -40,7 +40,7 @@ export class LivenessMonitor {
 
   watch(id: string, watched: Watched): void {
     if (!this.enabled) return;
-    this.#entries.set(id, { watched, last: undefined, silentMs: 0 });
+    this.#entries.set(id, { watched, last: Number.NaN, silentMs: 0 });
     if (!this.#timer) {
       this.#lastTick = Date.now();
       this.#timer = setInterval(() => this.#tick(), this.#intervalMs);
@@ -69,13 +69,14 @@ export class LivenessMonitor {
     const elapsed = Math.min(now - this.#lastTick, 2 * this.#intervalMs);
     this.#lastTick = now;
     for (const [id, entry] of [...this.#entries]) {
-      let activity: number | undefined;
+      let activity: number;
       try {
         activity = entry.watched.activity();
       } catch {
-        activity = undefined;
+        // werift internals that cannot be read say nothing about the peer: never a death sentence.
+        activity = Number.NaN;
       }
-      if (activity === undefined || activity !== entry.last) {
+      if (Number.isNaN(activity) || activity !== entry.last) {
         entry.last = activity;
         entry.silentMs = 0;
         continue;

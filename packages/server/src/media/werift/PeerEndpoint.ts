@@ -109,7 +109,8 @@ export abstract class PeerEndpoint {
   /**
    * Watches for the death of the remote peer once the connection is negotiated: werift's pc state
    * misses a DTLS close_notify (a remote pc.close() arrives as the DTLS transport going 'closed'
-   * and nothing else) and learns of a silent peer only after 30 s of consent expiry.
+   * and nothing else), learns of a silent peer only after 30 s of consent expiry, and never of a
+   * client that died before its first connectivity check.
    */
   #watchRemote(): void {
     for (const transport of this.pc.dtlsTransports) {

@@ -21,23 +21,21 @@ interface AgentPair {
 }
 
 interface Agent {
-  nominated?: AgentPair;
   checkList: AgentPair[];
 }
 
 /**
- * A counter of what arrived from the remote, or undefined while no ICE pair is nominated
- * (before ICE completes there is nothing to watch).
+ * A counter of what arrived from the remote. It counts from the answer on, before ICE connects
+ * too: a live client starts its connectivity checks at once (peer-reflexive pairs count their
+ * requests), so one that sends nothing at all is gone (or cannot reach us) and its endpoint
+ * would otherwise wait for ever, werift never failing an ICE agent that has no remote candidate.
  */
-export function inboundActivity(pc: RTCPeerConnection): number | undefined {
-  let connected = false;
+export function inboundActivity(pc: RTCPeerConnection): number {
   let total = 0;
   for (const transport of pc.iceTransports) {
     const agent = transport.connection as unknown as Agent;
-    if (agent.nominated) connected = true;
     for (const pair of agent.checkList) total += pair.packetsReceived + pair.requestsReceived + pair.responsesReceived;
   }
-  if (!connected) return undefined;
   // SRTP and SRTCP, counted by the DTLS transport whichever socket they arrive on.
   for (const transport of pc.dtlsTransports) total += transport.packetsReceived;
   return total;
