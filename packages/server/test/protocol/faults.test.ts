@@ -115,6 +115,8 @@ describe('media faults', () => {
     const carolSub = endpointId('sub', 'carol<alice_webcam');
     // Failure first: the unpublish that follows finds nothing published.
     t.engine.emitEvent('endpointState', bobSub, 'failed', { cause: 'dtls-closed' });
+    await bob.waitForNotification('mediaError', (p) => p.endpointName === 'alice');
+    assert.equal(t.engine.endpoints.has(bobSub), false, 'released by the failure');
     assert.ok((await bob.request('unsubscribeFromVideo', { sender: 'alice_webcam' })).result, 'unsubscribing twice still succeeds');
     // Leave first: the failure of what the leaver held finds no owner.
     assert.ok((await carol.request('leaveRoom', {})).result);
