@@ -4,6 +4,15 @@ import type { EndpointFault } from '../media/MediaEngine.js';
 import type { MediaController } from './MediaController.js';
 import type { Room } from './Room.js';
 
+/**
+ * How long a connection the client closed itself (DTLS close_notify) waits for the client's own
+ * word. Clients close a peer connection just before they send unpublishVideo,
+ * unsubscribeFromVideo or leaveRoom (this project's client does, in that order); the close
+ * arrives over UDP, often before the request. Within this time the request wins and nothing is
+ * reported; past it the close was a fault (a tab closed, a pc closed by a script).
+ */
+export const CLIENT_CLOSE_SETTLE_MS = 1000;
+
 /** The `error` text of the `mediaError` sent to the owner of a dead endpoint. */
 function faultMessage(endpointName: string, fault: EndpointFault | undefined): string {
   const what = `endpoint '${endpointName}'`;
@@ -44,6 +53,15 @@ export class FaultCascade {
   ) {}
 
   onFailed(endpointId: string, fault: EndpointFault | undefined): void {
+    if (fault?.cause === 'dtls-closed') {
+      // One timer per closed endpoint, at most a second; it finds nothing if the client spoke.
+      setTimeout(() => this.#cascade(endpointId, fault), CLIENT_CLOSE_SETTLE_MS).unref();
+      return;
+    }
+    this.#cascade(endpointId, fault);
+  }
+
+  #cascade(endpointId: string, fault: EndpointFault | undefined): void {
     const owner = this.media.endpoints.get(endpointId);
     if (!owner) {
       this.log.debug('failure of an endpoint already released', { endpoint: endpointId, cause: fault?.cause });

@@ -108,6 +108,21 @@ describe('media faults', () => {
     }
   });
 
+  it('a client that closes its own connection and then says so gets no mediaError: its request wins', async () => {
+    const { alice, bob, carol } = await publishAndWatch();
+    const pub = endpointId('pub', 'alice_webcam');
+    const carolSub = endpointId('sub', 'carol<alice_webcam');
+    // The DTLS close_notify of a pc.close() overtakes the request the client sends right after.
+    t.engine.emitEvent('endpointState', carolSub, 'failed', { cause: 'dtls-closed', silentMs: 0 });
+    assert.ok((await carol.request('leaveRoom', {})).result);
+    t.engine.emitEvent('endpointState', pub, 'failed', { cause: 'dtls-closed', silentMs: 0 });
+    assert.ok((await alice.request('unpublishVideo', {})).result, 'not an error: the stream was still published');
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const c of [alice, bob, carol]) assert.equal(c.count('mediaError'), 0);
+    assert.equal(bob.count('participantUnpublished'), 1);
+    assert.equal((await t.server.stats()).media.peerConnections, 0);
+  });
+
   it('a failure racing an unpublish, an unsubscribe or a leave finds nothing left to do', async () => {
     const { alice, bob, carol } = await publishAndWatch();
     const pub = endpointId('pub', 'alice_webcam');
