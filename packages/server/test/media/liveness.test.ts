@@ -42,18 +42,26 @@ describe('liveness monitor', () => {
     monitor.close();
   });
 
-  it('counts a stalled thread as two intervals of silence at most (real clock)', async () => {
-    const monitor = new LivenessMonitor(1000);
-    let heard = 0;
-    const endpoint = watched(() => heard);
+  it('counts a stalled thread as two intervals of silence at most', () => {
+    mock.timers.enable({ apis: ['setInterval'] });
+    let now = 0;
+    const monitor = new LivenessMonitor(5000, () => now);
+    const endpoint = watched(() => 1);
     monitor.watch('x', endpoint.watched);
-    await new Promise((r) => setTimeout(r, 150));
-    // The thread reads no sockets for 2 s: a live peer looks silent though it is not.
-    const until = Date.now() + 2000;
-    while (Date.now() < until);
-    setTimeout(() => heard++, 300);
-    await new Promise((r) => setTimeout(r, 500));
+    const tick = (ms: number) => {
+      now += ms;
+      mock.timers.tick(500);
+    };
+    tick(500);
+    // The thread read no sockets for 20 s: the peer's packets wait unread, it is not silent.
+    tick(20_000);
+    tick(500);
     assert.deepEqual(endpoint.silences, []);
+    // The stall counted 1 s (two intervals); real silence is counted interval by interval.
+    for (let i = 0; i < 6; i++) tick(500);
+    assert.deepEqual(endpoint.silences, []);
+    tick(500);
+    assert.deepEqual(endpoint.silences, [5000]);
     monitor.close();
   });
 

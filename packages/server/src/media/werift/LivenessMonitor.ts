@@ -27,9 +27,12 @@ export class LivenessMonitor {
   #timer: NodeJS.Timeout | undefined;
   #lastTick = 0;
 
-  /** `timeoutMs` 0 turns the monitor off (werift's 30 s consent expiry remains). */
-  constructor(timeoutMs: number) {
+  readonly #now: () => number;
+
+  /** `timeoutMs` 0 turns the monitor off (werift's 30 s consent expiry remains). `now` is for tests. */
+  constructor(timeoutMs: number, now: () => number = Date.now) {
     this.#timeoutMs = timeoutMs;
+    this.#now = now;
     // Fine enough that detection lands within a tenth of the timeout after it.
     this.#intervalMs = Math.min(1000, Math.max(50, Math.round(timeoutMs / 10)));
   }
@@ -42,7 +45,7 @@ export class LivenessMonitor {
     if (!this.enabled) return;
     this.#entries.set(id, { watched, last: Number.NaN, silentMs: 0 });
     if (!this.#timer) {
-      this.#lastTick = Date.now();
+      this.#lastTick = this.#now();
       this.#timer = setInterval(() => this.#tick(), this.#intervalMs);
       // Watching never keeps a process alive.
       this.#timer.unref();
@@ -63,7 +66,7 @@ export class LivenessMonitor {
   }
 
   #tick(): void {
-    const now = Date.now();
+    const now = this.#now();
     // A thread that stalled (a burst of handshakes, a GC pause) read no sockets meanwhile: the
     // stall counts as at most two intervals of silence, so it never condemns a live peer.
     const elapsed = Math.min(now - this.#lastTick, 2 * this.#intervalMs);
