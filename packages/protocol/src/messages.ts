@@ -114,7 +114,11 @@ export interface NotificationParamsMap {
   participantEvicted: Record<string, never>;
   sendMessage: { room: string; user: string; message: string };
   roomClosed: { room: string };
-  /** `endpointName` (extension): which endpoint failed, named as in `iceCandidate`. */
+  /**
+   * A media failure. `endpointName` (an extension; the original sends `error` only) names the
+   * endpoint that died, as in `iceCandidate`: the publisher's user name for its `webcam` stream,
+   * `<user>_<streamId>` otherwise; the stream is gone and may be published or subscribed again.
+   */
   mediaError: { error: string; endpointName?: string };
   iceCandidate: IceCandidateNotification;
   custonNotification: Record<string, unknown>;

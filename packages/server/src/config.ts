@@ -44,6 +44,9 @@ Options:
                         https://meet.example.com (ALLOWED_ORIGINS, default any); other
                         browser origins get HTTP 403; clients that send no Origin (not
                         browsers) are always allowed
+  --media-inactivity-ms <n>
+                        a peer connection whose client sends nothing this long is released as
+                        dead (MEDIA_INACTIVITY_MS, default 5000; 0 = werift's 30 s consent expiry)
   -h, --help            print this help and exit
 
 Limits (past each, a clear error or close code; nothing else in the room is affected):
@@ -80,6 +83,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
         'media-workers': { type: 'string' },
         'allowed-origins': { type: 'string' },
         ...Object.fromEntries(LIMIT_FLAGS.map(({ flag }) => [flag, { type: 'string' as const }])),
+        'media-inactivity-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -121,6 +125,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
   if (announce !== undefined) media.iceAdditionalHostAddresses = ['127.0.0.1', announce];
   const workers = get('media-workers', 'MEDIA_WORKERS');
   if (workers !== undefined) media.workers = integer('media-workers', workers, 0, 256);
+  const inactivity = get('media-inactivity-ms', 'MEDIA_INACTIVITY_MS');
+  if (inactivity !== undefined) media.inactivityTimeoutMs = integer('media-inactivity-ms', inactivity, 0, 3_600_000);
   options.media = media;
   const origins = get('allowed-origins', 'ALLOWED_ORIGINS');
   if (origins !== undefined) options.allowedOrigins = parseOrigins(origins);

@@ -45,6 +45,21 @@ export interface NegotiationResult {
 
 export type EndpointState = 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
+/**
+ * Why an endpoint failed: `ice-failed` (werift's ICE agent gave up, which includes its own
+ * 30 s consent expiry), `dtls-closed` (the remote sent a DTLS close_notify: its peer connection
+ * was closed), `dtls-failed`, `inactive` (nothing at all arrived from the remote for the
+ * inactivity timeout: a killed browser or a cut network), `worker-died` (the thread running it).
+ */
+export type EndpointFaultCause = 'ice-failed' | 'dtls-closed' | 'dtls-failed' | 'inactive' | 'worker-died';
+
+/** What an engine knows of an endpoint's failure, sent with its 'failed' state. */
+export interface EndpointFault {
+  cause: EndpointFaultCause;
+  /** How long before the failure the remote was last heard from (ms), where the engine knows it. */
+  silentMs?: number;
+}
+
 export interface EngineStats {
   publishers: number;
   subscribers: number;
@@ -94,8 +109,11 @@ export interface FilterSupport {
 export interface MediaEngineEvents {
   /** A local ICE candidate gathered for an endpoint, to be sent to its owner. */
   iceCandidate: [endpointId: string, candidate: IceCandidateInit];
-  /** Connection state of an endpoint changed. */
-  endpointState: [endpointId: string, state: EndpointState];
+  /**
+   * Connection state of an endpoint changed. A 'failed' endpoint is dead for good (the engine
+   * does not revive it): its owner is expected to release it. `fault` says why, when known.
+   */
+  endpointState: [endpointId: string, state: EndpointState, fault?: EndpointFault];
   /** A failure of an endpoint after it was negotiated (e.g. its media stopped with an error). */
   mediaError: [endpointId: string, message: string];
   /** A video filter stopped on its own (its process died): the publisher's original video flows again. */

@@ -1,4 +1,4 @@
-import { Errors, globalStreamId, parseSender, RoomError, RoomErrorCode } from '@kurento-room/protocol';
+import { DEFAULT_STREAM_ID, Errors, globalStreamId, parseSender, RoomError, RoomErrorCode } from '@kurento-room/protocol';
 import type { Logger } from '../log.js';
 import {
   MediaEngineError,
@@ -8,6 +8,7 @@ import {
   type VideoFilterSpec,
 } from '../media/MediaEngine.js';
 import { EndpointDirectory } from './EndpointDirectory.js';
+import { FaultCascade } from './FaultCascade.js';
 import type { Participant, PublishedStream } from './Participant.js';
 import type { Room } from './Room.js';
 
@@ -40,12 +41,14 @@ function toRoomError(error: unknown, context: string): RoomError {
 export class MediaController {
   readonly endpoints = new EndpointDirectory();
   readonly #pendingReleases = new Set<Promise<void>>();
+  readonly #faults: FaultCascade;
 
   constructor(
     private readonly engine: MediaEngine,
     private readonly lookupRoom: (name: string) => Room | undefined,
     private readonly log: Logger,
   ) {
+    this.#faults = new FaultCascade(this, lookupRoom, log);
     engine.on('iceCandidate', (endpointId, candidate) => {
       const owner = this.endpoints.get(endpointId);
       if (!owner) return;
@@ -71,15 +74,11 @@ export class MediaController {
       }
       this.log.warn('video filter ended; the original video flows again', { room: p.roomName, user: p.name, endpoint: endpointId, reason });
     });
-    engine.on('endpointState', (endpointId, state) => {
+    engine.on('endpointState', (endpointId, state, fault) => {
       const owner = this.endpoints.get(endpointId);
       if (!owner) return;
       this.log.debug('endpoint state', { room: owner.participant.roomName, user: owner.participant.name, endpoint: endpointId, state });
-      if (state === 'failed') {
-        owner.participant.notify('mediaError', {
-          error: `ICE_FAILED: connection of endpoint '${owner.endpointName}' failed(errCode=${RoomErrorCode.MEDIA_WEBRTC_ENDPOINT})`,
-        });
-      }
+      if (state === 'failed') this.#faults.onFailed(endpointId, fault);
     });
   }
 
@@ -154,6 +153,16 @@ export class MediaController {
     this.release(stream.endpointId);
     this.log.info('stream unpublished', { room: p.roomName, user: p.name, stream: streamId });
     return true;
+  }
+
+  /**
+   * Tells the rest of the room that a publication ended (`streamId` only for streams other than
+   * the webcam, as the original names them). Separate from unpublish() because a client's
+   * unpublishVideo gets its answer between the two.
+   */
+  announceUnpublished(room: Room, p: Participant, streamId: string): void {
+    const params = streamId === DEFAULT_STREAM_ID ? { name: p.name } : { name: p.name, streamId };
+    room.broadcast('participantUnpublished', params, p.name);
   }
 
   async subscribe(room: Room, p: Participant, sender: string, sdpOffer: string): Promise<string> {

@@ -120,8 +120,7 @@ export class RoomRpcHandler {
       const p = this.member(session);
       const room = this.rooms.requireRoom(p);
       if (!this.rooms.media.unpublish(room, p, streamId)) throw Errors.notStreaming(p.name, streamId);
-      const params = streamId === DEFAULT_STREAM_ID ? { name: p.name } : { name: p.name, streamId };
-      return { result: {}, after: () => room.broadcast('participantUnpublished', params, p.name) };
+      return { result: {}, after: () => this.rooms.media.announceUnpublished(room, p, streamId) };
     },
 
     receiveVideoFrom: async (session, { sender, sdpOffer }) => {

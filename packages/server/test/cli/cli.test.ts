@@ -55,7 +55,7 @@ function ping(url: string, options: WebSocket.ClientOptions = {}): Promise<unkno
 describe('command line', () => {
   it('--help lists every option', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=source', cli, '--help']).toString();
-    for (const flag of ['--port', '--host', '--tls-cert', '--tls-key', '--admin-secret', '--log-level', '--grace-ms', '--ice-ports', '--media-workers', 'MEDIA_WORKERS', '--allowed-origins', '--max-rooms', '--help']) {
+    for (const flag of ['--port', '--host', '--tls-cert', '--tls-key', '--admin-secret', '--log-level', '--grace-ms', '--ice-ports', '--media-workers', 'MEDIA_WORKERS', '--media-inactivity-ms', 'MEDIA_INACTIVITY_MS', '--allowed-origins', '--max-rooms', '--help']) {
       assert.ok(out.includes(flag), flag);
     }
   });
@@ -136,6 +136,16 @@ describe('command line', () => {
     assert.throws(() => parseConfig(['--allowed-origins', 'https://a.example/app'], {}), /no path\), got 'https:\/\/a.example\/app'/);
     assert.throws(() => parseConfig(['--allowed-origins', ' , '], {}), /--allowed-origins needs at least one origin, or '\*' for any/);
     assert.ok(USAGE.includes('ALLOWED_ORIGINS'));
+  });
+
+  it('--media-inactivity-ms / MEDIA_INACTIVITY_MS sets when a silent peer connection is dead', () => {
+    const flag = parseConfig(['--media-inactivity-ms', '3000'], { MEDIA_INACTIVITY_MS: '1000' });
+    assert.equal(!flag.help && flag.options.media?.inactivityTimeoutMs, 3000);
+    const env = parseConfig([], { MEDIA_INACTIVITY_MS: '0' });
+    assert.equal(!env.help && env.options.media?.inactivityTimeoutMs, 0);
+    const unset = parseConfig([], {});
+    assert.equal(!unset.help && unset.options.media?.inactivityTimeoutMs, undefined);
+    assert.throws(() => parseConfig(['--media-inactivity-ms', 'soon'], {}), /--media-inactivity-ms must be an integer/);
   });
 
   it('the default configuration answers the demo hat request', () => {

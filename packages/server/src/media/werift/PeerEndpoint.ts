@@ -5,19 +5,22 @@
  * registered here is wrapped: an exception must never unwind into werift's I/O path.
  */
 import { RTCPeerConnection, type PeerConfig } from 'werift';
-import type { EndpointState, IceCandidateInit } from '../MediaEngine.js';
+import type { EndpointFault, EndpointState, IceCandidateInit } from '../MediaEngine.js';
 import { MediaEngineError } from '../MediaEngine.js';
 import type { Counters } from './counters.js';
 import { tidyAnswer } from './answerSdp.js';
 import { hasStunServer, skipUnconfiguredStun, watchNomination } from './iceWorkarounds.js';
+import type { LivenessMonitor } from './LivenessMonitor.js';
 import { errorMessage, type MediaLogFn } from './log.js';
+import { inboundActivity } from './peerActivity.js';
 
 export interface EndpointContext {
   counters: Counters;
   log: MediaLogFn;
   peerConfig: Partial<PeerConfig>;
+  liveness: LivenessMonitor;
   onCandidate(endpointId: string, candidate: IceCandidateInit): void;
-  onState(endpointId: string, state: EndpointState): void;
+  onState(endpointId: string, state: EndpointState, fault?: EndpointFault): void;
   onError(endpointId: string, message: string): void;
 }
 
@@ -55,7 +58,8 @@ export abstract class PeerEndpoint {
     });
     this.listen(this.pc.connectionStateChange, (state) => {
       const mapped = STATES[state];
-      if (mapped && mapped !== 'closed') this.setState(mapped);
+      if (mapped === 'failed') this.fail({ cause: this.pc.iceConnectionState === 'failed' ? 'ice-failed' : 'dtls-failed' });
+      else if (mapped && mapped !== 'closed') this.setState(mapped);
     });
   }
 
@@ -87,11 +91,39 @@ export abstract class PeerEndpoint {
     this.#disposers.push(fn);
   }
 
-  protected setState(state: EndpointState): void {
-    if (this.#state === state || (this.#closed && state !== 'closed')) return;
+  /** A failed endpoint stays failed: nothing werift reports afterwards revives it for its owner. */
+  protected setState(state: EndpointState, fault?: EndpointFault): void {
+    if (this.#state === state || this.#state === 'failed' || (this.#closed && state !== 'closed')) return;
     this.#state = state;
     this.onStateChange(state);
-    this.ctx.onState(this.id, state);
+    this.ctx.onState(this.id, state, fault);
+  }
+
+  /** Reports the endpoint dead, once; its owner releases it. */
+  fail(fault: EndpointFault): void {
+    if (this.#closed || this.#state === 'failed') return;
+    this.setState('failed', fault);
+    this.ctx.liveness.unwatch(this.id);
+  }
+
+  /**
+   * Watches for the death of the remote peer once the connection is negotiated: werift's pc state
+   * misses a DTLS close_notify (a remote pc.close() arrives as the DTLS transport going 'closed'
+   * and nothing else), learns of a silent peer only after 30 s of consent expiry, and never of a
+   * client that died before its first connectivity check.
+   */
+  #watchRemote(): void {
+    for (const transport of this.pc.dtlsTransports) {
+      this.listen(transport.onStateChange, (state) => {
+        if (state === 'closed') this.fail({ cause: 'dtls-closed' });
+        else if (state === 'failed') this.fail({ cause: 'dtls-failed' });
+      });
+    }
+    this.ctx.liveness.watch(this.id, {
+      activity: () => inboundActivity(this.pc),
+      onSilent: (silentMs) => this.fail({ cause: 'inactive', silentMs }),
+    });
+    this.onDispose(() => this.ctx.liveness.unwatch(this.id));
   }
 
   /** Hook for subclasses, called before the state is announced. */
@@ -110,6 +142,7 @@ export abstract class PeerEndpoint {
       throw new MediaEngineError('sdp', `cannot negotiate the offer: ${errorMessage(error)}`);
     }
     if (this.#closed) throw new MediaEngineError('closed', `endpoint ${this.id} was released during negotiation`);
+    this.#watchRemote();
     this.onDispose(
       watchNomination(this.pc, () => this.ctx.log('warn', 'ICE: the remote peer did not nominate a valid pair; adopting the best one', { endpointId: this.id })),
     );

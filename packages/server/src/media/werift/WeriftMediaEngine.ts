@@ -21,6 +21,7 @@ import {
 } from '../MediaEngine.js';
 import { createCounters, type Counters } from './counters.js';
 import { probeGstreamer, type GstreamerOptions } from './gstSupport.js';
+import { LivenessMonitor } from './LivenessMonitor.js';
 import { errorMessage, toLogFn, type MediaLogFn, type MediaLogger } from './log.js';
 import type { EndpointContext, PeerEndpoint } from './PeerEndpoint.js';
 import { PublisherEndpoint } from './PublisherEndpoint.js';
@@ -33,6 +34,12 @@ import { SubscriberEndpoint } from './SubscriberEndpoint.js';
  */
 const DEFAULT_KEYFRAME_INTERVAL_MS = 250;
 
+/**
+ * A connected endpoint whose remote is silent this long is declared failed ('inactive'). Well
+ * inside the room's 10 s grace period, and twice libwebrtc's 2.5 s ICE keepalive interval.
+ */
+export const DEFAULT_INACTIVITY_TIMEOUT_MS = 5000;
+
 export interface WeriftMediaEngineOptions {
   /** Extra host addresses for ICE; werift skips loopback unless listed. Default ['127.0.0.1']. */
   iceAdditionalHostAddresses?: string[];
@@ -44,6 +51,12 @@ export interface WeriftMediaEngineOptions {
   iceServers?: Array<{ urls: string | string[]; username?: string; credential?: string }>;
   /** A log function, or a logger object with debug/info/warn/error methods. */
   logger?: MediaLogFn | MediaLogger;
+  /**
+   * An endpoint whose remote peer sends nothing at all (no media, RTCP, DTLS or ICE) for this
+   * long is reported 'failed' with cause 'inactive'. Default 5000 ms; 0 leaves only werift's
+   * 30 s consent expiry.
+   */
+  inactivityTimeoutMs?: number;
   /** Minimum time between keyframe requests to one publisher. Default 250 ms. */
   keyFrameIntervalMs?: number;
   /** Bitrate cap sent to publishers with REMB, in bit/s; 0 disables. Default 2,500,000. */
@@ -95,6 +108,7 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
   readonly #counters: Counters = createCounters();
   readonly #log: MediaLogFn;
   readonly #ctx: EndpointContext;
+  readonly #liveness: LivenessMonitor;
   readonly #keyFrameIntervalMs: number;
   readonly #maxPublisherBitrate: number;
   readonly #filters: NonNullable<WeriftMediaEngineOptions['filters']>;
@@ -107,6 +121,11 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
     this.#keyFrameIntervalMs = options.keyFrameIntervalMs ?? DEFAULT_KEYFRAME_INTERVAL_MS;
     this.#maxPublisherBitrate = options.maxPublisherBitrate ?? 2_500_000;
     this.#filters = options.filters ?? {};
+    const inactivityTimeoutMs = options.inactivityTimeoutMs ?? DEFAULT_INACTIVITY_TIMEOUT_MS;
+    if (!Number.isFinite(inactivityTimeoutMs) || inactivityTimeoutMs < 0) {
+      throw new RangeError(`inactivityTimeoutMs must be a non-negative number, got ${String(options.inactivityTimeoutMs)}`);
+    }
+    this.#liveness = new LivenessMonitor(inactivityTimeoutMs);
     const peerConfig: Partial<PeerConfig> = {
       iceAdditionalHostAddresses: options.iceAdditionalHostAddresses ?? ['127.0.0.1'],
       iceUseIpv6: options.iceUseIpv6 ?? false,
@@ -119,8 +138,16 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
       counters: this.#counters,
       log: this.#log,
       peerConfig,
+      liveness: this.#liveness,
       onCandidate: (id, candidate) => this.emit('iceCandidate', id, candidate),
-      onState: (id, state) => {
+      onState: (id, state, fault) => {
+        if (fault) {
+          // The silence the monitor has seen up to a DTLS close or an ICE failure, for the log.
+          fault = { ...fault, silentMs: fault.silentMs ?? this.#liveness.silentMs(id) };
+          this.#log('info', 'endpoint failed', { endpointId: id, ...fault });
+          this.emit('endpointState', id, state, fault);
+          return;
+        }
         this.#log('debug', 'endpoint state', { endpointId: id, state });
         this.emit('endpointState', id, state);
       },
@@ -288,6 +315,7 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
     const publishers = [...this.#publishers.keys()];
     await Promise.all(publishers.map((id) => this.release(id)));
     await Promise.all([...this.#endpoints.keys()].map((id) => this.release(id)));
+    this.#liveness.close();
     this.#log('info', 'media engine closed');
   }
 

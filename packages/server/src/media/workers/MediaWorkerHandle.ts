@@ -38,6 +38,7 @@ export class MediaWorkerHandle {
   #alive = true;
   #closing: Promise<void> | undefined;
   #lastError: string | undefined;
+  #lastHeardAt = Date.now();
 
   constructor(data: MediaWorkerData, hooks: MediaWorkerHooks) {
     this.index = data.index;
@@ -53,6 +54,11 @@ export class MediaWorkerHandle {
       hooks.log('error', 'media worker failed', { worker: this.index, error: error.message });
     });
     this.#worker.on('exit', (code) => this.#onExit(code));
+  }
+
+  /** When the thread last sent anything (Date.now()): the last time it was known alive. */
+  get lastHeardAt(): number {
+    return this.#lastHeardAt;
   }
 
   /** Whether the engine in the thread started (a worker that dies before that never worked). */
@@ -109,6 +115,7 @@ export class MediaWorkerHandle {
   }
 
   #onMessage(message: WorkerMessage): void {
+    this.#lastHeardAt = Date.now();
     switch (message.type) {
       case 'ready':
         this.#ready = true;

@@ -298,12 +298,18 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     this.#threads.delete(worker);
     this.#load.delete(worker);
     if (expected || this.#closed) return;
-    const lost = [...this.#endpoints].filter(([, e]) => e.group.worker === worker).map(([id]) => id);
+    // Subscribers first: each owner hears of its own endpoint before a publisher's failure
+    // takes the subscriptions to it away (a room releases those with the publication).
+    const lost = [...this.#endpoints]
+      .filter(([, e]) => e.group.worker === worker)
+      .sort(([, a], [, b]) => Number(a.subscribers !== undefined) - Number(b.subscribers !== undefined))
+      .map(([id]) => id);
     this.#log('error', 'media worker stopped; its endpoints failed', { worker: worker.index, reason, endpoints: lost.length });
     for (const id of lost) this.#endpoints.delete(id);
     for (const [name, group] of this.#groups) if (group.worker === worker) this.#groups.delete(name);
     // A worker that never started would fail again at once: its replacement waits for a new group.
     if (worker.ready && this.#slots[worker.index] === worker) this.#workerAt(worker.index);
-    for (const id of lost) this.emit('endpointState', id, 'failed');
+    const silentMs = Date.now() - worker.lastHeardAt;
+    for (const id of lost) this.emit('endpointState', id, 'failed', { cause: 'worker-died', silentMs });
   }
 }
