@@ -17,6 +17,7 @@ import type { WeriftEngineOptions } from './media/werift/index.js';
 import { RoomManager } from './room/RoomManager.js';
 import type { CustomRequestHandler } from './signalling/RoomRpcHandler.js';
 import { SignallingServer } from './signalling/SignallingServer.js';
+import type { IceConfig } from './ice/iceServers.js';
 import { attachRoomWebhooks } from './webhooks/roomWebhooks.js';
 import { WebhookSender } from './webhooks/WebhookSender.js';
 
@@ -38,6 +39,8 @@ export interface RoomServerOptions {
    * are open and changes are accepted only from loopback (or with an admin-grant token).
    */
   adminSecret?: string;
+  /** STUN/TURN servers handed to clients in the join result (see ice/iceServers.ts). */
+  ice?: IceConfig;
   /** Room events POSTed to these URLs (see webhooks/WebhookSender.ts). */
   webhooks?: { urls: string[]; secret?: string };
   /** HS256 secret of access tokens: with it, every joinRoom needs a valid token (see auth/accessToken.ts). */
