@@ -36,6 +36,10 @@ export const JsonRpcErrorCode = {
    * "Too Many Requests". The request was not run; the socket stays open.
    */
   RATE_LIMITED: -32029,
+  /** Implementation-defined: joinRoom without a valid access token (401 as in HTTP). The message names the cause. */
+  UNAUTHORIZED: -32001,
+  /** Implementation-defined: the access token does not grant what was asked (403 as in HTTP). */
+  FORBIDDEN: -32003,
   /** kurento-jsonrpc: `connect` with an unknown session id. */
   RECONNECTION_ERROR: 40007,
 } as const;
@@ -127,6 +131,9 @@ export const Errors = {
       JsonRpcErrorCode.INVALID_PARAMS,
       `ICE candidate for endpoint '${endpointName}' refused: participant '${user}' already has ${max} candidates waiting for endpoints that do not exist yet, the most this server keeps`,
     ),
+  unauthorized: (reason: string) => new RoomError(JsonRpcErrorCode.UNAUTHORIZED, `Access denied: ${reason}`),
+  notGranted: (user: string, action: string, grant: string) =>
+    new RoomError(JsonRpcErrorCode.FORBIDDEN, `Participant '${user}' may not ${action}: its access token has no '${grant}' grant`),
   rateLimited: (method: string, perSecond: number, burst: number) =>
     new RoomError(
       JsonRpcErrorCode.RATE_LIMITED,

@@ -4,6 +4,8 @@ export interface JoinRoomParams {
   user: string;
   room: string;
   dataChannels?: boolean;
+  /** Extension: the access token, when the server requires one (or `access_token` in the WebSocket URL). */
+  token?: string;
 }
 export interface PublishVideoParams {
   sdpOffer: string;

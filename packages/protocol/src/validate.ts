@@ -36,7 +36,7 @@ const opt = (type: FieldType, maxLength?: Bound): FieldSpec => ({ type, required
 
 /** The parameters each method reads. Unknown extra keys are allowed, as in the original. */
 export const paramSchemas: { [M in keyof RequestParamsMap]: Record<string, FieldSpec> } = {
-  joinRoom: { user: req('name'), room: req('name'), dataChannels: opt('boolean') },
+  joinRoom: { user: req('name'), room: req('name'), dataChannels: opt('boolean'), token: opt('string', 8192) },
   publishVideo: { sdpOffer: req('string'), doLoopback: req('boolean'), streamId: opt('streamId') },
   unpublishVideo: { streamId: opt('streamId') },
   receiveVideoFrom: { sender: req('string', senderChars), sdpOffer: req('string') },

@@ -121,6 +121,7 @@ export class RoomServer {
         limits,
         reconnectionGraceMs: options.reconnectionGraceMs ?? Defaults.reconnectionGraceMs,
         customRequestHandler: options.customRequestHandler,
+        tokenSecret: options.tokenSecret,
       },
       this.log.child('rpc'),
     );

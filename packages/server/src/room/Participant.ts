@@ -1,3 +1,4 @@
+import { DEFAULT_GRANTS, type Grants } from '../auth/accessToken.js';
 import { DEFAULT_STREAM_ID, Errors, globalStreamId, type NotificationParamsMap } from '@kurento-room/protocol';
 import { DEFAULT_LIMITS } from '../limits.js';
 import type { IceCandidateInit, VideoFilterSpec } from '../media/MediaEngine.js';
@@ -43,6 +44,9 @@ export class Participant {
   /** Candidates in #pendingCandidates, over all endpoint names. */
   #pendingTotal = 0;
   readonly joinedAt = Date.now();
+
+  /** What this participant's access token allows (everything but admin when the server needs no token). */
+  grants: Readonly<Grants> = DEFAULT_GRANTS;
 
   constructor(
     readonly sessionId: string,

@@ -5,6 +5,7 @@ import {
   validateParams,
   type RequestParamsMap,
 } from '@kurento-room/protocol';
+import { admitJoin } from '../auth/joinAccess.js';
 import type { Logger } from '../log.js';
 import type { FilterSupport, VideoFilterSpec } from '../media/MediaEngine.js';
 import type { Participant } from '../room/Participant.js';
@@ -66,6 +67,8 @@ export class RoomRpcHandler {
     private readonly log: Logger,
     private readonly customRequestHandler: CustomRequestHandler | undefined,
     private readonly sessions: SessionHooks,
+    /** With a secret, joins need an access token (auth/joinAccess.ts). */
+    private readonly tokenSecret?: string,
   ) {}
 
   isRoomMethod(method: string): method is RoomMethod {
@@ -92,19 +95,23 @@ export class RoomRpcHandler {
   }
 
   private readonly handlers: { [M in RoomMethod]: Handler<M> } = {
-    joinRoom: (session, { user, room, dataChannels }) => {
+    joinRoom: (session, { user, room, dataChannels, token }) => {
       const current = session.participant;
       if (current && this.rooms.isMember(current)) throw Errors.alreadyJoined(current.name, current.roomName);
+      // Checked before anything changes: a refused join must not take over a stale session.
+      const grants = admitJoin(this.tokenSecret, { user, room, dataChannels: dataChannels === true, paramToken: token, urlToken: session.connection?.accessToken });
       this.sessions.releaseStaleHolder(room, user);
       const { participant, peers } = this.rooms.join(session.id, user, room, dataChannels === true, (m, p) =>
         session.notify(m, p),
       );
+      participant.grants = grants;
       session.participant = participant;
       return { result: { value: peers } };
     },
 
     publishVideo: async (session, { sdpOffer, doLoopback, streamId = DEFAULT_STREAM_ID }) => {
       const p = this.member(session);
+      if (!p.grants.publish) throw Errors.notGranted(p.name, 'publish', 'publish');
       this.checkEndpointRoom(p);
       const sdpAnswer = await this.rooms.media.publish(p, streamId, sdpOffer, doLoopback);
       return {
@@ -125,6 +132,7 @@ export class RoomRpcHandler {
 
     receiveVideoFrom: async (session, { sender, sdpOffer }) => {
       const p = this.member(session);
+      if (!p.grants.subscribe) throw Errors.notGranted(p.name, 'receive streams', 'subscribe');
       this.checkEndpointRoom(p);
       const sdpAnswer = await this.rooms.media.subscribe(this.rooms.requireRoom(p), p, sender, sdpOffer);
       return { result: { sdpAnswer } };

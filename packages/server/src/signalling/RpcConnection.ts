@@ -40,6 +40,8 @@ export class RpcConnection extends TypedEmitter<RpcConnectionEvents> {
     private readonly socket: WebSocket,
     private readonly limits: ConnectionLimits,
     readonly remoteAddress: string,
+    /** `access_token` of the URL the socket was opened with, for a join that carries no `token`. */
+    readonly accessToken?: string,
   ) {
     super();
     this.#rate = new TokenBucket(limits.requestsPerSecond, limits.requestBurst);

@@ -21,6 +21,8 @@ export interface SignallingOptions {
   /** How long a session outlives its socket before its participant is evicted. */
   reconnectionGraceMs: number;
   customRequestHandler?: CustomRequestHandler;
+  /** With a secret, every joinRoom needs an access token. */
+  tokenSecret?: string;
 }
 
 export interface SignallingStats {
@@ -53,7 +55,7 @@ export class SignallingServer {
       // The original closes the session's socket once `leaveRoom` is answered.
       onLeft: (session) => session.connection?.close(1000, 'left the room'),
       releaseStaleHolder: (room, user) => this.releaseStaleHolder(room, user),
-    });
+    }, options.tokenSecret);
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -61,7 +63,9 @@ export class SignallingServer {
       socket.destroy();
       return;
     }
-    this.#wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request.socket.remoteAddress ?? ''));
+    // A browser cannot set headers on a WebSocket, so a token may come in the URL's query.
+    const urlToken = new URL(request.url ?? '/', 'http://x').searchParams.get('access_token') ?? undefined;
+    this.#wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request.socket.remoteAddress ?? '', urlToken));
   }
 
   stats(): SignallingStats {
@@ -79,8 +83,8 @@ export class SignallingServer {
     this.#wss.close();
   }
 
-  private accept(ws: WebSocket, remoteAddress: string): void {
-    const connection = new RpcConnection(ws, this.options.limits, remoteAddress);
+  private accept(ws: WebSocket, remoteAddress: string, urlToken: string | undefined): void {
+    const connection = new RpcConnection(ws, this.options.limits, remoteAddress, urlToken);
     this.#connections.add(connection);
     let session = new Session(connection);
     this.#sessions.set(session.id, session);
