@@ -120,8 +120,7 @@ export class RoomServer {
       {
         limits,
         reconnectionGraceMs: options.reconnectionGraceMs ?? Defaults.reconnectionGraceMs,
-        customRequestHandler: options.customRequestHandler,
-        tokenSecret: options.tokenSecret,
+        roomMethods: { customRequestHandler: options.customRequestHandler, tokenSecret: options.tokenSecret, ice: options.ice },
       },
       this.log.child('rpc'),
     );

@@ -6,6 +6,7 @@ import {
   type RequestParamsMap,
 } from '@kurento-room/protocol';
 import { admitJoin } from '../auth/joinAccess.js';
+import { iceServersFor, type IceConfig } from '../ice/iceServers.js';
 import type { Logger } from '../log.js';
 import type { FilterSupport, VideoFilterSpec } from '../media/MediaEngine.js';
 import type { Participant } from '../room/Participant.js';
@@ -43,6 +44,15 @@ export interface Outcome {
   after?: () => void;
 }
 
+/** How the room methods are configured. */
+export interface RoomMethodOptions {
+  customRequestHandler?: CustomRequestHandler;
+  /** With a secret, joins need an access token (auth/joinAccess.ts). */
+  tokenSecret?: string;
+  /** STUN/TURN servers for the join result (ice/iceServers.ts). */
+  ice?: IceConfig;
+}
+
 /** What the room methods need from the layer that owns the sessions. */
 export interface SessionHooks {
   /** The session left its room: its socket is closed, as the original does. */
@@ -65,10 +75,8 @@ export class RoomRpcHandler {
   constructor(
     private readonly rooms: RoomManager,
     private readonly log: Logger,
-    private readonly customRequestHandler: CustomRequestHandler | undefined,
     private readonly sessions: SessionHooks,
-    /** With a secret, joins need an access token (auth/joinAccess.ts). */
-    private readonly tokenSecret?: string,
+    private readonly options: RoomMethodOptions,
   ) {}
 
   isRoomMethod(method: string): method is RoomMethod {
@@ -99,14 +107,15 @@ export class RoomRpcHandler {
       const current = session.participant;
       if (current && this.rooms.isMember(current)) throw Errors.alreadyJoined(current.name, current.roomName);
       // Checked before anything changes: a refused join must not take over a stale session.
-      const grants = admitJoin(this.tokenSecret, { user, room, dataChannels: dataChannels === true, paramToken: token, urlToken: session.connection?.accessToken });
+      const grants = admitJoin(this.options.tokenSecret, { user, room, dataChannels: dataChannels === true, paramToken: token, urlToken: session.connection?.accessToken });
       this.sessions.releaseStaleHolder(room, user);
       const { participant, peers } = this.rooms.join(session.id, user, room, dataChannels === true, (m, p) =>
         session.notify(m, p),
       );
       participant.grants = grants;
       session.participant = participant;
-      return { result: { value: peers } };
+      const iceServers = iceServersFor(this.options.ice, user);
+      return { result: iceServers ? { value: peers, iceServers } : { value: peers } };
     },
 
     publishVideo: async (session, { sdpOffer, doLoopback, streamId = DEFAULT_STREAM_ID }) => {
@@ -171,9 +180,10 @@ export class RoomRpcHandler {
     },
 
     customRequest: async (session, params) => {
-      if (!this.customRequestHandler) throw Errors.customRequestUnsupported();
+      const customRequestHandler = this.options.customRequestHandler;
+      if (!customRequestHandler) throw Errors.customRequestUnsupported();
       const p = this.member(session);
-      const result = await this.customRequestHandler({
+      const result = await customRequestHandler({
         params,
         sessionId: session.id,
         user: p.name,

@@ -11,7 +11,7 @@ import {
 import { clampPingInterval, SEND_BUFFER_CLOSE_CODE } from '../limits.js';
 import type { Logger } from '../log.js';
 import type { RoomManager } from '../room/RoomManager.js';
-import { RoomRpcHandler, type CustomRequestHandler } from './RoomRpcHandler.js';
+import { RoomRpcHandler, type RoomMethodOptions } from './RoomRpcHandler.js';
 import { RpcConnection, type ConnectionLimits } from './RpcConnection.js';
 import { Session } from './Session.js';
 
@@ -20,9 +20,8 @@ export interface SignallingOptions {
   limits: ConnectionLimits;
   /** How long a session outlives its socket before its participant is evicted. */
   reconnectionGraceMs: number;
-  customRequestHandler?: CustomRequestHandler;
-  /** With a secret, every joinRoom needs an access token. */
-  tokenSecret?: string;
+  /** Custom requests, access tokens, STUN/TURN for clients. */
+  roomMethods: RoomMethodOptions;
 }
 
 export interface SignallingStats {
@@ -51,11 +50,11 @@ export class SignallingServer {
     // ws enforces a hard cap well above the protocol's limit, so that a frame just over the
     // limit still gets a readable JSON-RPC error instead of a dropped socket.
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(4 * options.limits.frameChars, 1 << 20) });
-    this.#handler = new RoomRpcHandler(rooms, log, options.customRequestHandler, {
+    this.#handler = new RoomRpcHandler(rooms, log, {
       // The original closes the session's socket once `leaveRoom` is answered.
       onLeft: (session) => session.connection?.close(1000, 'left the room'),
       releaseStaleHolder: (room, user) => this.releaseStaleHolder(room, user),
-    }, options.tokenSecret);
+    }, options.roomMethods);
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
