@@ -8,6 +8,7 @@ import {
   type VideoFilterSpec,
 } from '../media/MediaEngine.js';
 import { EndpointDirectory } from './EndpointDirectory.js';
+import { TypedEmitter } from '../util/TypedEmitter.js';
 import { FaultCascade } from './FaultCascade.js';
 import type { Participant, PublishedStream } from './Participant.js';
 import type { Room } from './Room.js';
@@ -38,7 +39,14 @@ function toRoomError(error: unknown, context: string): RoomError {
  * Room state changes happen synchronously; every await on the engine is followed by a check
  * that the state it started from still holds, since a leave or unpublish may have run meanwhile.
  */
-export class MediaController {
+/** Publications that start and end, for whoever follows the room model (webhooks, metrics). */
+export interface MediaControllerEvents {
+  streamPublished: [room: string, user: string, streamId: string];
+  /** Whatever ended it: unpublishVideo, a leave, an eviction, a closed room, a media fault. */
+  streamUnpublished: [room: string, user: string, streamId: string];
+}
+
+export class MediaController extends TypedEmitter<MediaControllerEvents> {
   readonly endpoints = new EndpointDirectory();
   readonly #pendingReleases = new Set<Promise<void>>();
   readonly #faults: FaultCascade;
@@ -48,6 +56,7 @@ export class MediaController {
     private readonly lookupRoom: (name: string) => Room | undefined,
     private readonly log: Logger,
   ) {
+    super();
     this.#faults = new FaultCascade(this, lookupRoom, log);
     engine.on('iceCandidate', (endpointId, candidate) => {
       const owner = this.endpoints.get(endpointId);
@@ -105,6 +114,7 @@ export class MediaController {
       throw Errors.notJoined(p.sessionId);
     }
     stream.phase = 'live';
+    this.emit('streamPublished', p.roomName, p.name, streamId);
     await this.flushCandidates(p, endpointName, endpointId);
     this.log.info('stream published', { room: p.roomName, user: p.name, stream: streamId, loopback });
     return answer;
@@ -152,6 +162,7 @@ export class MediaController {
     this.dropSubscriptionsTo(room, p.name, streamId);
     this.release(stream.endpointId);
     this.log.info('stream unpublished', { room: p.roomName, user: p.name, stream: streamId });
+    if (stream.phase === 'live') this.emit('streamUnpublished', p.roomName, p.name, streamId);
     return true;
   }
 

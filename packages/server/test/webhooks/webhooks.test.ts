@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { createLogger } from '../../src/log.js';
 import { webhookSignature, WebhookSender, type WebhookPayload } from '../../src/webhooks/WebhookSender.js';
-import { eventually } from '../helpers/RpcTestClient.js';
+import { eventually, FAKE_OFFER } from '../helpers/RpcTestClient.js';
 import { startTestServer, type TestServer } from '../helpers/testServer.js';
 
 const SECRET = 'hook-secret';
@@ -71,15 +71,31 @@ describe('webhooks', () => {
     const [a, b] = [await receiver(), await receiver()];
     t = await startTestServer({ webhooks: { urls: [a.url, b.url], secret: SECRET } });
     const alice = await t.join('alice', 'hooks');
-    await t.join('bob', 'hooks');
+    const bob = await t.join('bob', 'hooks');
+    await alice.request('publishVideo', { sdpOffer: FAKE_OFFER, doLoopback: false });
+    await bob.request('publishVideo', { sdpOffer: FAKE_OFFER, doLoopback: false, streamId: 'screen' });
+    await alice.request('unpublishVideo', {});
     await alice.request('leaveRoom', {});
-    t.clients[1]!.request('leaveRoom', {});
-    const expected = ['room_started hooks', 'participant_joined hooks alice', 'participant_joined hooks bob', 'participant_left hooks alice', 'participant_left hooks bob', 'room_finished hooks'];
+    bob.request('leaveRoom', {});
+    const expected = [
+      'room_started hooks',
+      'participant_joined hooks alice',
+      'participant_joined hooks bob',
+      'stream_published hooks alice',
+      'stream_published hooks bob',
+      'stream_unpublished hooks alice',
+      'participant_left hooks alice',
+      'stream_unpublished hooks bob',
+      'participant_left hooks bob',
+      'room_finished hooks',
+    ];
     for (const r of [a, b]) {
       await eventually(() => r.received.length === expected.length, 5000, 'all events');
       assert.deepEqual(r.summary(), expected);
       assert.deepEqual(r.badSignatures, []);
     }
+    assert.deepEqual(a.received[4]!.stream, { id: 'screen', typeOfVideo: 'SCREEN' });
+    assert.deepEqual(a.received[5]!.stream, { id: 'webcam', typeOfVideo: 'CAMERA' });
     const joined = a.received[1]!;
     assert.deepEqual(Object.keys(joined).sort(), ['createdAt', 'event', 'id', 'participant', 'room']);
     assert.match(joined.id, /^[0-9a-f-]{36}$/);
