@@ -6,6 +6,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import wrtc from '@roamhq/wrtc';
 import { createRoomServer, type RoomServer } from '@kurento-room/server';
 import { WebSocket } from 'ws';
+import { WorkerPoolMediaEngine } from '../../server/src/media/workers/index.js';
 import { KurentoRoom, type KurentoRoomClient, type Room, type RoomEventMap, type Stream } from '../src/index.js';
 import { delay, nextEvent, until } from './support/harness.js';
 import { countDecodedFrames, stopAllMedia, syntheticGetUserMedia, type FrameCounter } from './support/nodeMedia.js';
@@ -280,6 +281,37 @@ describe('client library against the real room server, media through @roamhq/wrt
         await user.room.leave().catch(() => undefined);
       }
       await strict.close();
+    }
+  });
+
+  it('a media worker that dies mid-call: its streams come back by themselves (republished, resubscribed, decoding)', async () => {
+    const engine = new WorkerPoolMediaEngine({ workers: 2 });
+    const pooled = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', mediaEngine: engine });
+    try {
+      const alice = await User.join('alice', 'crash', true, pooled);
+      const bob = await User.join('bob', 'crash', true, pooled);
+      await Promise.all([alice.waitForFrames('bob', 5), bob.waitForFrames('alice', 5)]);
+      const worker = (await engine.workerInfo()).find((w) => w.groups.includes('crash'))!;
+      const [aliceStream, bobStream] = [alice.received.get('bob_webcam')!.stream, bob.received.get('alice_webcam')!.stream];
+      const since = [alice.events.length, bob.events.length];
+      // The call dies with its worker.
+      await engine.crashWorkerForTesting(worker.index).catch(() => undefined);
+      // The room model followed the dead worker: each saw the other's stream go, then come back.
+      await alice.waitForEvent('participant-unpublished', (e) => e.participant.getID() === 'bob', 10_000, since[0]);
+      await bob.waitForEvent('participant-unpublished', (e) => e.participant.getID() === 'alice', 10_000, since[1]);
+      await until(() => alice.received.get('bob_webcam')!.stream !== aliceStream && bob.received.get('alice_webcam')!.stream !== bobStream, 'new subscriptions', 20_000);
+      await Promise.all([alice.waitForFrames('bob', 10), bob.waitForFrames('alice', 10)]);
+      assert.equal(alice.eventsOf('lost-connection').length + bob.eventsOf('lost-connection').length, 0);
+      assert.equal(alice.room.isConnected() && bob.room.isConnected(), true, 'nobody left the room');
+      const stats = await pooled.stats();
+      assert.equal(stats.media.publishers, 2);
+      assert.equal(stats.media.subscribers, 2);
+    } finally {
+      for (const user of users.splice(0)) {
+        user.stopCounters();
+        await user.room.leave().catch(() => undefined);
+      }
+      await pooled.close();
     }
   });
 
