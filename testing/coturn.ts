@@ -4,26 +4,15 @@
  * ports, stopped by `stop()`; `TURNSERVER_PATH` overrides the executable.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeUdpPort } from '../packages/server/src/util/freePort.js';
 
 export const turnserverPath = process.env.TURNSERVER_PATH ?? '/usr/bin/turnserver';
 
 export function coturnAvailable(): boolean {
   return existsSync(turnserverPath);
-}
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Coturn {

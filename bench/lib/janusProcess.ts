@@ -7,11 +7,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { procUsage, type ProcUsage } from './procUsage.js';
+import { freeTcpPort } from '../../packages/server/src/util/freePort.js';
 
 export const JANUS_BIN = process.env.JANUS_PATH ?? '/usr/bin/janus';
 export const JANUS_INSTALL_HINT = 'apt-get install -y janus';
@@ -51,17 +51,6 @@ export interface JanusProcess {
   iceAddress: string;
   usage(): ProcUsage;
   close(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Every library of `folder` but the ones kept, for the `disable` lists. */
@@ -150,7 +139,7 @@ export async function startJanus(): Promise<JanusProcess> {
   const lib = libDir()!;
   const address = iceAddress()!;
   const dir = mkdtempSync(join(tmpdir(), 'bench-janus-'));
-  const port = await freePort();
+  const port = await freeTcpPort();
   writeConfig(dir, lib, port, address);
   const child = spawn(JANUS_BIN, ['--configs-folder', dir, '--config', join(dir, 'janus.jcfg'), '--disable-colors'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];

@@ -125,6 +125,20 @@ before(async () => {
   server = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn' });
 });
 
+/** Runs `test` against a server of its own (other options), then leaves its users and closes it. */
+async function withOwnServer(options: Parameters<typeof createRoomServer>[0], test: (own: RoomServer) => Promise<void>): Promise<void> {
+  const own = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn', ...options });
+  try {
+    await test(own);
+  } finally {
+    for (const user of users.splice(0)) {
+      user.stopCounters();
+      await user.room.leave().catch(() => undefined);
+    }
+    await own.close();
+  }
+}
+
 afterEach(async () => {
   for (const user of users.splice(0)) {
     user.stopCounters();
@@ -246,8 +260,7 @@ describe('client library against the real room server, media through @roamhq/wrt
   });
 
   it('a session the server let go (grace period over) is rejoined by itself: republished, resubscribed, decoding again', async () => {
-    const strict = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn', reconnectionGraceMs: 200, media: { workers: 1 } });
-    try {
+    await withOwnServer({ reconnectionGraceMs: 200, media: { workers: 1 } }, async (strict) => {
       const alice = await User.join('alice', 'expiry', true, strict);
       const bob = await User.join('bob', 'expiry', true, strict);
       await Promise.all([alice.waitForFrames('bob', 5), bob.waitForFrames('alice', 5)]);
@@ -275,19 +288,12 @@ describe('client library against the real room server, media through @roamhq/wrt
       assert.equal(stats.participants, 2);
       assert.equal(stats.media.publishers, 2);
       assert.equal(stats.media.subscribers, 2);
-    } finally {
-      for (const user of users.splice(0)) {
-        user.stopCounters();
-        await user.room.leave().catch(() => undefined);
-      }
-      await strict.close();
-    }
+    });
   });
 
   it('a media worker that dies mid-call: its streams come back by themselves (republished, resubscribed, decoding)', async () => {
     const engine = new WorkerPoolMediaEngine({ workers: 2 });
-    const pooled = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', mediaEngine: engine });
-    try {
+    await withOwnServer({ logLevel: 'silent', mediaEngine: engine }, async (pooled) => {
       const alice = await User.join('alice', 'crash', true, pooled);
       const bob = await User.join('bob', 'crash', true, pooled);
       await Promise.all([alice.waitForFrames('bob', 5), bob.waitForFrames('alice', 5)]);
@@ -306,13 +312,7 @@ describe('client library against the real room server, media through @roamhq/wrt
       const stats = await pooled.stats();
       assert.equal(stats.media.publishers, 2);
       assert.equal(stats.media.subscribers, 2);
-    } finally {
-      for (const user of users.splice(0)) {
-        user.stopCounters();
-        await user.room.leave().catch(() => undefined);
-      }
-      await pooled.close();
-    }
+    });
   });
 
   it('leave: the others get participant-left, and the server is back to zero', async () => {

@@ -7,25 +7,14 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, waitForNewFrames, type LaunchedBrowser } from '../../../testing/chromium.js';
 import { ensureDemoBuilt, eventually, expectServerEmpty, expectVideos, FRAMES, join, leave, startBed, video, type DemoBed } from './support.js';
+import { freeTcpPort } from '../../server/src/util/freePort.js';
 
 const cli = fileURLToPath(new URL('../../server/dist/cli.js', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** The command-line server (demo at `/`) in a process of its own, so that it can be killed. */
 async function startServerProcess(port: number): Promise<ChildProcess> {
@@ -67,7 +56,7 @@ describe('demo in Chromium: back in the call with no user action', { skip: !chro
     });
 
     test('both pages rejoin by themselves and decode each other again', async () => {
-      const port = await freePort();
+      const port = await freeTcpPort();
       server = await startServerProcess(port);
       const open = async (): Promise<Page> => {
         const page = await browser.newPage();

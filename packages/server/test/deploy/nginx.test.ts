@@ -9,13 +9,13 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { eventually, RpcTestClient } from '../helpers/RpcTestClient.js';
 import { startTestServer, type TestServer } from '../helpers/testServer.js';
+import { freeTcpPort } from '../../src/util/freePort.js';
 
 const siteFile = fileURLToPath(new URL('../../../../docs/deploy/nginx-site.conf', import.meta.url));
 
@@ -32,14 +32,6 @@ function replaceOnce(text: string, from: string, to: string): string {
   const at = text.indexOf(from);
   assert.ok(at >= 0 && text.indexOf(from, at + 1) < 0, `docs/deploy/nginx-site.conf should contain '${from}' exactly once`);
   return text.slice(0, at) + to + text.slice(at + from.length);
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 interface Answer {
@@ -81,7 +73,7 @@ describe('nginx in front of the room server (docs/deploy/nginx-site.conf)', { sk
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
-    const [httpsPort, httpPort] = [await freePort(), await freePort()];
+    const [httpsPort, httpPort] = [await freeTcpPort(), await freeTcpPort()];
     https = `https://127.0.0.1:${httpsPort}`;
     http = `http://127.0.0.1:${httpPort}`;
 

@@ -13,6 +13,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { RtpPacket } from 'werift';
 import type { FaceOverlayFilterSpec } from '../MediaEngine.js';
 import { gstTool, type GstreamerOptions } from './gstSupport.js';
+import { freeUdpPort } from '../../util/freePort.js';
 
 export interface GstFilterPipelineOptions {
   gst: GstreamerOptions;
@@ -48,18 +49,6 @@ function num(value: number): string {
 
 function quote(value: string): string {
   return `"${value.replace(/(["\\])/g, '\\$1')}"`;
-}
-
-/** A free UDP port on loopback for gst-launch's udpsrc (bound and released just before use). */
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
 }
 
 function bindLoopback(): Promise<Socket> {
