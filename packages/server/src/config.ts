@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { ConfigError } from './configError.js';
 import { createHatRequestHandler } from './filters/hatRequestHandler.js';
 import { demoContentSecurityPolicy } from './http/securityHeaders.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
@@ -53,9 +54,7 @@ Limits (past each, a clear error or close code; nothing else in the room is affe
 ${limitUsage}
 `;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 function integer(name: string, value: string, min: number, max: number): number {
   const n = Number(value);
