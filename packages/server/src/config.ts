@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from './configError.js';
-import type { FileValueKind } from './configFile.js';
+import { type FileValueKind, readConfigFile } from './configFile.js';
 import { createHatRequestHandler } from './filters/hatRequestHandler.js';
 import { demoContentSecurityPolicy } from './http/securityHeaders.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
@@ -29,9 +29,12 @@ export const USAGE = `Usage: kurento-room-server [options]
 
 Starts the Kurento Room compatible server: HTTP(S) with the JSON-RPC WebSocket at /room,
 the REST API, and the embedded SFU. Every option can also come from the environment variable
-named after it.
+named after it, or from a config file (--config). Precedence: flags, then environment
+variables, then the config file, then the defaults.
 
 Options:
+  --config <file>       read options from a .json, .yaml or .yml file (CONFIG_FILE); see
+                        "Config file" below
   --port <n>            port to listen on (PORT, default 8080; 0 = any free port)
   --host <addr>         interface to listen on (HOST, default all interfaces)
   --tls-cert <file>     PEM certificate: serve HTTPS and WSS (TLS_CERT; needs --tls-key)
@@ -68,6 +71,23 @@ Options:
 
 Limits (past each, a clear error or close code; nothing else in the room is affected):
 ${limitUsage}
+
+Config file (--config FILE or CONFIG_FILE): the options above, each key spelled as its flag
+without the dashes; a repeatable or list option takes a list, --ice-servers its JSON array
+itself. Values go through the same checks as flags; an unknown key is an error. Relative
+paths (tls-cert, tls-key) are relative to the working directory, as on the command line.
+Example (YAML):
+
+  port: 8443
+  tls-cert: /etc/kurento-room/fullchain.pem
+  tls-key: /etc/kurento-room/privkey.pem
+  ice-ports: 40000-40999
+  allowed-origins: [https://meet.example.com]
+  webhook-url: [https://app.example.com/hooks/rooms]
+  turn-url: [turn:turn.example.com:3478, turns:turn.example.com:5349]
+  max-rooms: 50
+  # Secrets may go here too, in a file only the server's user reads, or stay in the
+  # environment: TURN_SECRET=... then completes turn-url.
 `;
 
 export { ConfigError };
@@ -120,7 +140,10 @@ function blame<T>(origin: string | undefined, parse: () => T): T {
   }
 }
 
-/** Reads options from command-line flags, falling back to environment variables. */
+/**
+ * Reads options from command-line flags, falling back to environment variables, then to the
+ * config file of `--config` or CONFIG_FILE, then to the defaults.
+ */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: true } | { help: false; options: RoomServerOptions } {
   let values;
   try {
@@ -129,6 +152,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
       strict: true,
       options: {
         ...Object.fromEntries(OPTIONS.map(({ flag, kind }) => [flag, { type: 'string' as const, multiple: kind === 'repeatable' }])),
+        config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -137,7 +161,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
   }
   if (values.help) return { help: true };
 
-  const sources = new OptionSources(values, env, new Map(OPTIONS.map(({ flag, env: name }) => [flag, name])));
+  const configPath = typeof values.config === 'string' ? values.config : env.CONFIG_FILE || undefined;
+  const file = configPath === undefined ? undefined : { path: configPath, options: readConfigFile(configPath, new Map(OPTIONS.map(({ flag, kind }) => [flag, kind]))) };
+  const sources = new OptionSources(values, env, new Map(OPTIONS.map(({ flag, env: name }) => [flag, name])), file);
   const get = (flag: string): string | undefined => sources.value(flag)?.value;
   const read = <T>(flag: string, parse: (value: string) => T): T | undefined => {
     const raw = sources.value(flag);
