@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { ConfigError } from './configError.js';
+import { ConfigError, parseFlags } from './configError.js';
 import { type FileValueKind, readConfigFile } from './configFile.js';
 import { createHatRequestHandler } from './filters/hatRequestHandler.js';
 import { demoContentSecurityPolicy } from './http/securityHeaders.js';
@@ -145,20 +144,15 @@ function blame<T>(origin: string | undefined, parse: () => T): T {
  * config file of `--config` or CONFIG_FILE, then to the defaults.
  */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: true } | { help: false; options: RoomServerOptions } {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        ...Object.fromEntries(OPTIONS.map(({ flag, kind }) => [flag, { type: 'string' as const, multiple: kind === 'repeatable' }])),
-        config: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
+  const { values } = parseFlags({
+    args: argv,
+    strict: true,
+    options: {
+      ...Object.fromEntries(OPTIONS.map(({ flag, kind }) => [flag, { type: 'string' as const, multiple: kind === 'repeatable' }])),
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return { help: true };
 
   const configPath = typeof values.config === 'string' ? values.config : env.CONFIG_FILE || undefined;

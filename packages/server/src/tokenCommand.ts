@@ -3,9 +3,8 @@
  * [--no-data] [--admin]`: mints an access token with the secret of `--token-secret` or
  * TOKEN_SECRET and prints it alone on standard output, for scripts and for trying tokens out.
  */
-import { parseArgs } from 'node:util';
 import { mintAccessToken } from './auth/accessToken.js';
-import { ConfigError } from './config.js';
+import { ConfigError, parseFlags } from './configError.js';
 
 export const TOKEN_USAGE = `Usage: kurento-room-server token --room <name> --user <name> [options]
 
@@ -26,26 +25,21 @@ Options:
 
 /** Returns the text to print: the token, or the usage for --help. Throws ConfigError for bad options. */
 export function runTokenCommand(argv: string[], env: NodeJS.ProcessEnv, now = Date.now()): string {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        room: { type: 'string' },
-        user: { type: 'string' },
-        ttl: { type: 'string' },
-        'no-publish': { type: 'boolean' },
-        'no-subscribe': { type: 'boolean' },
-        'no-data': { type: 'boolean' },
-        admin: { type: 'boolean' },
-        'token-secret': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
+  const { values } = parseFlags({
+    args: argv,
+    strict: true,
+    options: {
+      room: { type: 'string' },
+      user: { type: 'string' },
+      ttl: { type: 'string' },
+      'no-publish': { type: 'boolean' },
+      'no-subscribe': { type: 'boolean' },
+      'no-data': { type: 'boolean' },
+      admin: { type: 'boolean' },
+      'token-secret': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return TOKEN_USAGE;
   const secret = values['token-secret'] ?? env.TOKEN_SECRET;
   if (!secret) throw new ConfigError('token: a secret is needed: --token-secret <s> or TOKEN_SECRET');
