@@ -1,4 +1,4 @@
-import { RoomErrorCode, type RoomError } from '@kurento-room/protocol';
+import { JsonRpcErrorCode, RoomErrorCode, type RoomError } from '@kurento-room/protocol';
 import { resolveEnvironment, type Environment, type KurentoRoomOptions, type WebSocketLike } from './environment.js';
 import { Room, type RoomConnection, type RoomOptions } from './Room.js';
 import { JsonRpcClient } from './rpc/JsonRpcClient.js';
@@ -180,7 +180,6 @@ export class KurentoRoomClient implements RoomConnection {
       let rpc: JsonRpcClient | undefined;
       try {
         rpc = this.attach(await this.opening.opened);
-        this.opening = undefined;
         if (resumable && (await this.resumeOn(rpc, sessionId))) {
           if (rpc.isOpen && !this.closedByClient) room.handleReconnected();
           return;
@@ -191,8 +190,9 @@ export class KurentoRoomClient implements RoomConnection {
       } catch (error) {
         rpc?.close();
         // A refusal from the server itself (the name is held by a live socket, the room is
-        // closing, ...) will not change by trying again; only transport failures are retried.
-        if (!resumable && (error as RoomError).code !== RoomErrorCode.TRANSPORT) break;
+        // closing, ...) will not change by trying again; transport failures and a busy server will.
+        const code = (error as RoomError).code;
+        if (!resumable && code !== RoomErrorCode.TRANSPORT && code !== JsonRpcErrorCode.RATE_LIMITED) break;
       } finally {
         this.opening = undefined;
       }
