@@ -237,8 +237,7 @@ export class Stream extends Emitter<StreamEventMap> {
     this.wanted = false;
     if (!this.peer) return Promise.resolve();
     this.disconnect();
-    const params: Record<string, unknown> = this.id === DEFAULT_STREAM_ID ? {} : { streamId: this.id };
-    return handled(this.room.request('unpublishVideo', params).then(() => undefined));
+    return handled(this.room.request('unpublishVideo', this.streamParams()).then(() => undefined));
   }
 
   /** Remote: subscribes (`receiveVideoFrom`, recvonly). Emits `stream-subscribed` once the answer is applied. */
@@ -330,7 +329,7 @@ export class Stream extends Emitter<StreamEventMap> {
     }
     this.recoveries.push(now);
     if (!released) {
-      const params = this.local ? (this.id === DEFAULT_STREAM_ID ? {} : { streamId: this.id }) : { sender: this.getGlobalID() };
+      const params = this.local ? this.streamParams() : { sender: this.getGlobalID() };
       // The server may already have let it go; either way the endpoint is gone afterwards.
       await this.room.request(this.local ? 'unpublishVideo' : 'unsubscribeFromVideo', params).catch(() => undefined);
     }
@@ -347,6 +346,11 @@ export class Stream extends Emitter<StreamEventMap> {
     for (const element of this.elements) element.remove();
     this.elements = [];
     this.videos = [];
+  }
+
+  /** `streamId` for publish and unpublish requests: omitted for `webcam`, as the original sends them. */
+  private streamParams(): Record<string, unknown> {
+    return this.id === DEFAULT_STREAM_ID ? {} : { streamId: this.id };
   }
 
   private document(): Document {
@@ -400,7 +404,7 @@ export class Stream extends Emitter<StreamEventMap> {
         ? await room.request('publishVideo', {
             sdpOffer,
             doLoopback: this.loopback,
-            ...(this.id === DEFAULT_STREAM_ID ? {} : { streamId: this.id }),
+            ...this.streamParams(),
           })
         : await room.request('receiveVideoFrom', { sender: this.getGlobalID(), sdpOffer });
       if (peer.isClosed) return;
