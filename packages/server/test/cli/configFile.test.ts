@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { closestName } from '../../src/closestName.js';
-import { ConfigError } from '../../src/configError.js';
 import { type FileValueKind, readConfigFile } from '../../src/configFile.js';
+import { throwsConfigError } from './configHelpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kr-config-file-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,15 +29,7 @@ const kinds = new Map<string, FileValueKind>([
 ]);
 
 function rejects(path: string, message: string | RegExp): void {
-  assert.throws(
-    () => readConfigFile(path, kinds),
-    (error: unknown) => {
-      assert.ok(error instanceof ConfigError, `a ConfigError, got ${String(error)}`);
-      if (typeof message === 'string') assert.equal(error.message, message);
-      else assert.match(error.message, message);
-      return true;
-    },
-  );
+  throwsConfigError(() => readConfigFile(path, kinds), message);
 }
 
 describe('config file', () => {

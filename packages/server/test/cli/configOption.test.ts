@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, parseConfig, USAGE } from '../../src/config.js';
-import type { RoomServerOptions } from '../../src/RoomServer.js';
+import { parseConfig, USAGE } from '../../src/config.js';
+import { freeTcpPort } from '../../src/util/freePort.js';
+import { options, rejects } from './configHelpers.js';
 
 const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const exampleFile = fileURLToPath(new URL('../../../../docs/kurento-room.example.yaml', import.meta.url));
@@ -23,24 +23,6 @@ function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
-}
-
-function options(argv: string[], env: NodeJS.ProcessEnv = {}): RoomServerOptions {
-  const parsed = parseConfig(argv, env);
-  assert.equal(parsed.help, false);
-  return (parsed as { options: RoomServerOptions }).options;
-}
-
-function rejects(argv: string[], env: NodeJS.ProcessEnv, message: string | RegExp): void {
-  assert.throws(
-    () => parseConfig(argv, env),
-    (error: unknown) => {
-      assert.ok(error instanceof ConfigError, `a ConfigError, got ${String(error)}`);
-      if (typeof message === 'string') assert.equal(error.message, message);
-      else assert.match(error.message, message);
-      return true;
-    },
-  );
 }
 
 describe('--config', () => {
@@ -169,7 +151,7 @@ describe('--config', () => {
   });
 
   it('the command line listens on the port of the file, and exits 2 naming a bad file', async () => {
-    const port = await freePort();
+    const port = await freeTcpPort();
     const path = file('listen.yaml', `port: ${port}\nhost: 127.0.0.1\nmedia-workers: 0\nlog-level: info\n`);
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', cli, '--config', path], { stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(child);
@@ -193,15 +175,3 @@ describe('--config', () => {
     assert.match(out.stderr.toString(), new RegExp(`^config file '${typo}': unknown option 'prot' \\(did you mean 'port'\\?\\)\\n\\nUsage:`));
   });
 });
-
-/** A TCP port nobody listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

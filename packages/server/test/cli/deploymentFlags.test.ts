@@ -1,29 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ConfigError, OPTIONS, parseConfig, USAGE } from '../../src/config.js';
+import { OPTIONS, USAGE } from '../../src/config.js';
 import { parseIceServers } from '../../src/ice/iceServers.js';
-import type { RoomServerOptions } from '../../src/RoomServer.js';
-
-/** The options of a configuration that must parse. */
-function options(argv: string[], env: NodeJS.ProcessEnv = {}): RoomServerOptions {
-  const parsed = parseConfig(argv, env);
-  assert.equal(parsed.help, false);
-  return (parsed as { options: RoomServerOptions }).options;
-}
-
-/** Asserts a ConfigError whose message matches. */
-function rejects(argv: string[], env: NodeJS.ProcessEnv, message: RegExp | string): void {
-  assert.throws(
-    () => parseConfig(argv, env),
-    (error: unknown) => {
-      assert.ok(error instanceof ConfigError, `a ConfigError, got ${String(error)}`);
-      if (typeof message === 'string') assert.equal(error.message, message);
-      else assert.match(error.message, message);
-      return true;
-    },
-  );
-}
+import { options, rejects } from './configHelpers.js';
 
 describe('deployment flags', () => {
   it('--token-secret / TOKEN_SECRET sets the access-token secret', () => {
