@@ -67,12 +67,27 @@ export interface EngineStats {
   peerConnections: number;
   /** RTP packets received from publishers. */
   rtpPacketsIn: number;
+  /** Bytes of those packets: RTP header, payload and padding, after SRTP decryption. */
+  rtpBytesIn: number;
   /** RTP packets sent to subscribers (and loopback). */
   rtpPacketsOut: number;
+  /** Bytes of those packets: RTP header and payload, before SRTP encryption. */
+  rtpBytesOut: number;
+  /** Data channel messages received from publishers. */
+  dataMessagesIn: number;
   /** Data channel messages delivered to subscribers. */
   dataMessagesOut: number;
   /** Keyframe requests sent to publishers. */
   keyFrameRequests: number;
+  /** RTCP generic NACK messages received from subscribers (answered from the send history). */
+  nacksReceived: number;
+  /** RTP packets those NACKs asked to be sent again. */
+  nackedPackets: number;
+  /**
+   * Packets that subscribers declared lost in their RTCP receiver reports: the sum of the
+   * increases of each reported stream's cumulative loss.
+   */
+  reportedLostPackets: number;
   /** Video filters running (one external pipeline process each). */
   videoFilters: number;
   /** Worker threads running media, for an engine spread over threads (absent: all in this thread). */
