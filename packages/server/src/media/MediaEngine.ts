@@ -94,6 +94,26 @@ export interface EngineStats {
   workers?: number;
 }
 
+/** Event-loop delay of a thread over a window, in seconds (perf_hooks.monitorEventLoopDelay). */
+export interface LoopDelay {
+  mean: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** The load of one thread running media, over the window since the previous threadLoad() call. */
+export interface ThreadLoad {
+  /** The worker's index in its pool; a replacement of a crashed worker keeps it. */
+  worker: number;
+  /** Share of the window the thread's event loop spent running code rather than waiting, 0..1. */
+  utilization: number;
+  /** Time the event loop spent running code since the thread started, in seconds. */
+  activeSeconds: number;
+  /** Absent when the thread did not answer in time (a loop that long blocked shows in `utilization`). */
+  eventLoopDelay?: LoopDelay;
+}
+
 /**
  * A server-side video filter on a publisher's video: the engine decodes the published video,
  * processes it and forwards the result to every subscriber (and the loopback) in its place.
@@ -160,6 +180,8 @@ export interface MediaEngine {
   /** Whether video filters can run (checked once, then remembered). */
   filterSupport(): Promise<FilterSupport>;
   stats(): Promise<EngineStats>;
+  /** For an engine running media on worker threads: the load of each thread. */
+  threadLoad?(): Promise<ThreadLoad[]>;
   /** Releases everything; idempotent. */
   close(): Promise<void>;
 
