@@ -24,7 +24,10 @@ export class LoopDelayWindow {
   take(): LoopDelay {
     const h = this.#histogram;
     if (h.count > 0) {
-      this.#last = { mean: h.mean / NS_PER_S, p50: h.percentile(50) / NS_PER_S, p99: h.percentile(99) / NS_PER_S, max: h.max / NS_PER_S };
+      // The histogram holds the time between the sampling timer's runs, period included (an idle
+      // loop reads 10 ms): what is left past the period is how late the loop was.
+      const late = (ns: number) => Math.max(0, ns - RESOLUTION_MS * 1e6) / NS_PER_S;
+      this.#last = { mean: late(h.mean), p50: late(h.percentile(50)), p99: late(h.percentile(99)), max: late(h.max) };
     }
     h.reset();
     return this.#last;
