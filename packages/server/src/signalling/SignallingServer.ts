@@ -12,7 +12,7 @@ import { clampPingInterval, SEND_BUFFER_CLOSE_CODE } from '../limits.js';
 import type { Logger } from '../log.js';
 import type { RoomManager } from '../room/RoomManager.js';
 import { RoomRpcHandler, type CustomRequestHandler } from './RoomRpcHandler.js';
-import { RpcConnection, type ConnectionLimits } from './RpcConnection.js';
+import { RpcConnection, type ConnectionLimits, type RpcObserver } from './RpcConnection.js';
 import { Session } from './Session.js';
 
 export interface SignallingOptions {
@@ -21,6 +21,8 @@ export interface SignallingOptions {
   /** How long a session outlives its socket before its participant is evicted. */
   reconnectionGraceMs: number;
   customRequestHandler?: CustomRequestHandler;
+  /** Hears every JSON-RPC answer sent (metrics). */
+  rpcObserver?: RpcObserver;
 }
 
 export interface SignallingStats {
@@ -80,7 +82,7 @@ export class SignallingServer {
   }
 
   private accept(ws: WebSocket, remoteAddress: string): void {
-    const connection = new RpcConnection(ws, this.options.limits, remoteAddress);
+    const connection = new RpcConnection(ws, this.options.limits, remoteAddress, this.options.rpcObserver);
     this.#connections.add(connection);
     let session = new Session(connection);
     this.#sessions.set(session.id, session);
