@@ -13,6 +13,7 @@ import { serveStatic, type StaticMount } from './http/staticFiles.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 import { installedPackageDir } from './packageDirs.js';
 import type { FilterSupport, MediaEngine } from './media/MediaEngine.js';
+import { ServerMetrics } from './metrics/ServerMetrics.js';
 import type { WeriftEngineOptions } from './media/werift/index.js';
 import { RoomManager } from './room/RoomManager.js';
 import type { CustomRequestHandler } from './signalling/RoomRpcHandler.js';
@@ -102,6 +103,7 @@ export class RoomServer {
   readonly #mounts: StaticMount[];
   readonly #webhooks: WebhookSender | undefined;
   readonly #allowedOrigins: string[] | undefined;
+  readonly #metrics: ServerMetrics;
   #closing: Promise<void> | undefined;
 
   constructor(options: RoomServerOptions, engine: MediaEngine, log: Logger) {
@@ -110,6 +112,10 @@ export class RoomServer {
     this.#engine = engine;
     const limits = resolveLimits({ ...options.limits, frameChars: options.limits?.frameChars ?? options.maxFrameChars });
     this.rooms = new RoomManager(this.#engine, this.log.child('room'), limits);
+    this.#metrics = new ServerMetrics(async () => {
+      const [stats, threads] = await Promise.all([this.stats(), this.#engine.threadLoad?.() ?? []]);
+      return { stats, threads };
+    });
     if (options.webhooks && options.webhooks.urls.length > 0) {
       this.#webhooks = new WebhookSender({ ...options.webhooks, log: this.log.child('webhooks') });
       attachRoomWebhooks(this.rooms, this.#webhooks);
@@ -121,6 +127,7 @@ export class RoomServer {
         limits,
         reconnectionGraceMs: options.reconnectionGraceMs ?? Defaults.reconnectionGraceMs,
         roomMethods: { customRequestHandler: options.customRequestHandler, tokenSecret: options.tokenSecret, ice: options.ice },
+        rpcObserver: this.#metrics.rpc,
       },
       this.log.child('rpc'),
     );
@@ -221,6 +228,10 @@ export class RoomServer {
           updateSpeakerInterval: this.#options.updateSpeakerInterval ?? 1800,
           thresholdSpeaker: this.#options.thresholdSpeaker ?? -50,
           stats: async () => ({ ...(await this.stats()) }),
+          // Not ready from the moment close() starts: a load balancer stops sending new clients
+          // while the rooms are closed and the sockets still answer.
+          ready: () => this.#closing === undefined,
+          metrics: () => this.#metrics.render(),
         },
         req,
         res,

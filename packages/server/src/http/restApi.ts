@@ -11,6 +11,10 @@ export interface RestContext extends AdminAccessConfig {
   updateSpeakerInterval: number;
   thresholdSpeaker: number;
   stats: () => Promise<Record<string, unknown>>;
+  /** False once the server is shutting down. */
+  ready: () => boolean;
+  /** Prometheus exposition of the server's metrics. */
+  metrics: () => Promise<{ contentType: string; body: string }>;
 }
 
 /**
@@ -60,6 +64,18 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
   }
   if (path === '/health' || path === '/api/health') {
     sendJson(res, 200, { status: 'ok' });
+    return true;
+  }
+  if (path === '/ready') {
+    const ready = ctx.ready();
+    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'shutting down' });
+    return true;
+  }
+  // Open like /health: the deployment's reverse proxy keeps it from the outside (docs/deploy.md).
+  if (path === '/metrics' && (method === 'GET' || method === 'HEAD')) {
+    const { contentType, body } = await ctx.metrics();
+    res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+    res.end(method === 'HEAD' ? undefined : body);
     return true;
   }
   if (path === '/close') {

@@ -67,16 +67,51 @@ export interface EngineStats {
   peerConnections: number;
   /** RTP packets received from publishers. */
   rtpPacketsIn: number;
+  /** Bytes of those packets: RTP header, payload and padding, after SRTP decryption. */
+  rtpBytesIn: number;
   /** RTP packets sent to subscribers (and loopback). */
   rtpPacketsOut: number;
+  /** Bytes of those packets: RTP header and payload, before SRTP encryption. */
+  rtpBytesOut: number;
+  /** Data channel messages received from publishers. */
+  dataMessagesIn: number;
   /** Data channel messages delivered to subscribers. */
   dataMessagesOut: number;
   /** Keyframe requests sent to publishers. */
   keyFrameRequests: number;
+  /** RTCP generic NACK messages received from subscribers (answered from the send history). */
+  nacksReceived: number;
+  /** RTP packets those NACKs asked to be sent again. */
+  nackedPackets: number;
+  /**
+   * Packets that subscribers declared lost in their RTCP receiver reports: the sum of the
+   * increases of each reported stream's cumulative loss.
+   */
+  reportedLostPackets: number;
   /** Video filters running (one external pipeline process each). */
   videoFilters: number;
   /** Worker threads running media, for an engine spread over threads (absent: all in this thread). */
   workers?: number;
+}
+
+/** Event-loop delay of a thread over a window, in seconds (perf_hooks.monitorEventLoopDelay). */
+export interface LoopDelay {
+  mean: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** The load of one thread running media, over the window since the previous threadLoad() call. */
+export interface ThreadLoad {
+  /** The worker's index in its pool; a replacement of a crashed worker keeps it. */
+  worker: number;
+  /** Share of the window the thread's event loop spent running code rather than waiting, 0..1. */
+  utilization: number;
+  /** Time the event loop spent running code since the thread started, in seconds. */
+  activeSeconds: number;
+  /** Absent when the thread did not answer in time (a loop that long blocked shows in `utilization`). */
+  eventLoopDelay?: LoopDelay;
 }
 
 /**
@@ -145,6 +180,8 @@ export interface MediaEngine {
   /** Whether video filters can run (checked once, then remembered). */
   filterSupport(): Promise<FilterSupport>;
   stats(): Promise<EngineStats>;
+  /** For an engine running media on worker threads: the load of each thread. */
+  threadLoad?(): Promise<ThreadLoad[]>;
   /** Releases everything; idempotent. */
   close(): Promise<void>;
 

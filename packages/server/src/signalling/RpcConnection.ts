@@ -22,6 +22,16 @@ export interface RpcConnectionEvents {
   close: [code: number, reason: string];
 }
 
+/**
+ * Hears every answer a connection sends, e.g. for metrics. `method` is the client's string as
+ * sent (undefined when the frame was not a request); `code` the JSON-RPC error code (undefined
+ * for a result); `seconds` the time from the request's arrival to its answer (undefined when
+ * the frame never became a request).
+ */
+export interface RpcObserver {
+  answered(method: string | undefined, code: number | undefined, seconds: number | undefined): void;
+}
+
 let connectionSeq = 0;
 
 /**
@@ -35,6 +45,9 @@ export class RpcConnection extends TypedEmitter<RpcConnectionEvents> {
   #closed = false;
   #closeEmitted = false;
   readonly #rate: TokenBucket;
+  readonly #observer: RpcObserver | undefined;
+  /** Requests not answered yet, by id, kept only for an observer. */
+  readonly #inFlight = new Map<JsonRpcId, { method: string; at: number }>();
 
   constructor(
     private readonly socket: WebSocket,
@@ -42,9 +55,11 @@ export class RpcConnection extends TypedEmitter<RpcConnectionEvents> {
     readonly remoteAddress: string,
     /** `access_token` of the URL the socket was opened with, for a join that carries no `token`. */
     readonly accessToken?: string,
+    observer?: RpcObserver,
   ) {
     super();
     this.#rate = new TokenBucket(limits.requestsPerSecond, limits.requestBurst);
+    this.#observer = observer;
     socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     socket.on('close', (code, reason) => {
       this.#closed = true;
@@ -84,10 +99,24 @@ export class RpcConnection extends TypedEmitter<RpcConnectionEvents> {
 
   sendResult(id: JsonRpcId, result: unknown): void {
     this.send(resultFrame(id, result));
+    this.#answered(id, undefined);
   }
 
   sendError(id: JsonRpcId | null, error: RoomError): void {
     this.send(errorFrame(id, error.toJSON()));
+    this.#answered(id, error.code);
+  }
+
+  /** Counted whether or not the socket is still open: the request was handled either way. */
+  #answered(id: JsonRpcId | null, code: number | undefined): void {
+    if (!this.#observer) return;
+    const request = id === null ? undefined : this.#inFlight.get(id);
+    if (!request) {
+      this.#observer.answered(undefined, code, undefined);
+      return;
+    }
+    this.#inFlight.delete(id!);
+    this.#observer.answered(request.method, code, (performance.now() - request.at) / 1000);
   }
 
   close(code = 1000, reason = ''): void {
@@ -134,6 +163,8 @@ export class RpcConnection extends TypedEmitter<RpcConnectionEvents> {
       return;
     }
     const parsed = parseMessage(text);
+    // Before the rate check, so that a refusal for the rate is counted under its method.
+    if (this.#observer && parsed.kind === 'request') this.#inFlight.set(parsed.message.id, { method: parsed.message.method, at: performance.now() });
     if (!this.withinRate(parsed)) return;
     switch (parsed.kind) {
       case 'invalid':

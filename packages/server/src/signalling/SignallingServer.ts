@@ -12,7 +12,7 @@ import { clampPingInterval, SEND_BUFFER_CLOSE_CODE } from '../limits.js';
 import type { Logger } from '../log.js';
 import type { RoomManager } from '../room/RoomManager.js';
 import { RoomRpcHandler, type RoomMethodOptions } from './RoomRpcHandler.js';
-import { RpcConnection, type ConnectionLimits } from './RpcConnection.js';
+import { RpcConnection, type ConnectionLimits, type RpcObserver } from './RpcConnection.js';
 import { Session } from './Session.js';
 
 export interface SignallingOptions {
@@ -22,6 +22,8 @@ export interface SignallingOptions {
   reconnectionGraceMs: number;
   /** Custom requests, access tokens, STUN/TURN for clients. */
   roomMethods: RoomMethodOptions;
+  /** Hears every JSON-RPC answer sent (metrics). */
+  rpcObserver?: RpcObserver;
 }
 
 export interface SignallingStats {
@@ -83,7 +85,7 @@ export class SignallingServer {
   }
 
   private accept(ws: WebSocket, remoteAddress: string, urlToken: string | undefined): void {
-    const connection = new RpcConnection(ws, this.options.limits, remoteAddress, urlToken);
+    const connection = new RpcConnection(ws, this.options.limits, remoteAddress, urlToken, this.options.rpcObserver);
     this.#connections.add(connection);
     let session = new Session(connection);
     this.#sessions.set(session.id, session);

@@ -131,9 +131,15 @@ export class FakeMediaEngine implements MediaEngine {
       subscribers,
       peerConnections: this.endpoints.size,
       rtpPacketsIn: 0,
+      rtpBytesIn: 0,
       rtpPacketsOut: 0,
+      rtpBytesOut: 0,
+      dataMessagesIn: 0,
       dataMessagesOut: 0,
       keyFrameRequests: this.keyFrameRequests.length,
+      nacksReceived: 0,
+      nackedPackets: 0,
+      reportedLostPackets: 0,
       videoFilters,
     };
   }

@@ -59,6 +59,8 @@ describe('werift media engine', () => {
     assert.equal(stats.subscribers, 1);
     assert.equal(stats.peerConnections, 2);
     assert.ok(stats.rtpPacketsIn > 0 && stats.rtpPacketsOut > 0, JSON.stringify(stats));
+    // Every RTP packet has a 12-byte header and a payload.
+    assert.ok(stats.rtpBytesIn > 12 * stats.rtpPacketsIn && stats.rtpBytesOut > 12 * stats.rtpPacketsOut, JSON.stringify(stats));
     // Every local candidate must be usable by the client as is.
     const candidates = router.seen.get('alice_webcam') ?? [];
     assert.ok(candidates.length > 0, 'publisher endpoint trickled no candidate');
@@ -130,6 +132,7 @@ describe('werift media engine', () => {
     for (const p of withData) assert.deepEqual(p.messages(), ['hello 0', 'hello 1', 'hello 2', 'hello 3', 'hello 4']);
     assert.deepEqual(withoutData.messages(), []);
     assert.equal((await engine.stats()).dataMessagesOut, 10);
+    assert.equal((await engine.stats()).dataMessagesIn, 5);
   });
 
   it('requests a keyframe from the publisher when a subscriber joins, throttled', async () => {

@@ -135,6 +135,26 @@ describe('worker pool media engine', () => {
     await engine.close();
   });
 
+  it('reports the load of each worker thread: event-loop utilization and delay', async () => {
+    const engine = new WorkerPoolMediaEngine({ workers: 2 });
+    pools.push(engine);
+    assert.equal((await engine.stats()).workers, 2, 'both engines answer');
+    const first = await engine.threadLoad();
+    const second = await engine.threadLoad();
+    assert.deepEqual(first.map((l) => l.worker), [0, 1]);
+    for (const [i, load] of second.entries()) {
+      assert.equal(load.worker, i);
+      assert.ok(load.utilization >= 0 && load.utilization <= 1, JSON.stringify(load));
+      // Loading werift alone keeps a thread busy; the busy time only grows.
+      assert.ok(first[i]!.activeSeconds > 0 && load.activeSeconds >= first[i]!.activeSeconds, JSON.stringify([first[i], load]));
+      const delay = load.eventLoopDelay;
+      assert.ok(delay, 'a running worker answers its loop delay');
+      assert.ok(delay.mean >= 0 && delay.p50 >= 0 && delay.p50 <= delay.p99 && delay.p99 <= delay.max, JSON.stringify(delay));
+    }
+    await engine.close();
+    assert.deepEqual(await engine.threadLoad(), [], 'no thread, no load');
+  });
+
   it('survives a crashed worker: its calls and endpoints fail cleanly, a replacement takes new rooms', async () => {
     const { engine, router, states } = pool();
     await publish(engine, router, 'alice', pub(), { group: 'roomA' });

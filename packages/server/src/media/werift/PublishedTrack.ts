@@ -38,6 +38,8 @@ export class PublishedTrack {
     this.#counters = counters;
     this.#unsubscribe = track.onReceiveRtp.subscribe((rtp: RtpPacket) => {
       this.#counters.rtpPacketsIn++;
+      // The decrypted packet's size, from fields werift's parser already filled in.
+      this.#counters.rtpBytesIn += rtp.header.payloadOffset + rtp.payload.length + rtp.header.paddingSize;
       if (this.#tap) this.#tap(rtp);
       if (this.#active !== 'original' && !this.#switchOn(rtp, 'original')) return;
       for (const sink of this.#sinks) sink.forward(rtp);

@@ -78,7 +78,10 @@ export class PublisherEndpoint extends PeerEndpoint {
     );
     if (options.dataChannels) {
       this.listen(this.pc.onDataChannel, (channel: RTCDataChannel) => {
-        this.listen(channel.onMessage, (message) => this.dataRelay.broadcast(message));
+        this.listen(channel.onMessage, (message) => {
+          ctx.counters.dataMessagesIn++;
+          this.dataRelay.broadcast(message);
+        });
       });
     }
   }

@@ -82,6 +82,9 @@ export class RtpForwarder {
     this.#counters.rtpPacketsOut++;
     try {
       this.#path.send(header, rtp.payload);
+      // Counted after send(), which puts the sender's own extensions in the header; serializeSize
+      // only adds up lengths (no allocation).
+      this.#counters.rtpBytesOut += header.serializeSize + rtp.payload.length;
     } catch (error) {
       this.#onError(error);
     }

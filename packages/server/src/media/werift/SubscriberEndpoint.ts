@@ -21,6 +21,7 @@ import { PeerEndpoint, type EndpointContext } from './PeerEndpoint.js';
 import type { PublishedTrack } from './PublishedTrack.js';
 import type { PublisherEndpoint } from './PublisherEndpoint.js';
 import { RtpForwarder, extensionIdMap } from './RtpForwarder.js';
+import { SubscriberRtcpAccounting } from './SubscriberRtcpAccounting.js';
 
 /** RFC 5104 feedback message type of a Full Intra Request (werift does not export its class). */
 const FIR_FMT = 4;
@@ -110,8 +111,10 @@ export class SubscriberEndpoint extends PeerEndpoint {
     }
     // FIR carries no media SSRC in its common header, so werift's router cannot hand it to a
     // sender; listening on the transport sees both PLI and FIR.
+    const accounting = new SubscriberRtcpAccounting(this.ctx.counters);
     for (const transport of transports) {
       this.listen(transport.onRtcp, (packet: RtcpPacket) => {
+        accounting.count(packet);
         if (packet.type !== RtcpPayloadSpecificFeedback.type) return;
         const count = (packet as RtcpPayloadSpecificFeedback).feedback?.count;
         if (count === PictureLossIndication.count || count === FIR_FMT) this.publisher.requestKeyFrame();

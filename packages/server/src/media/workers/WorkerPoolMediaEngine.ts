@@ -17,6 +17,7 @@ import {
   type NegotiationResult,
   type PublishRequest,
   type SubscribeRequest,
+  type ThreadLoad,
   type VideoFilterSpec,
 } from '../MediaEngine.js';
 import { errorMessage, toLogFn, type MediaLogFn, type MediaLogger } from '../werift/log.js';
@@ -30,6 +31,22 @@ export interface WorkerPoolMediaEngineOptions extends Omit<WeriftMediaEngineOpti
   workers?: number;
   /** Receives the workers' logs (with a `worker` field) and the pool's own. */
   logger?: MediaLogFn | MediaLogger;
+}
+
+/** How long threadLoad() waits for a worker's event-loop delay. */
+const LOAD_TIMEOUT_MS = 1000;
+
+/** Resolves as `promise` does, or to undefined after `ms`. */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Endpoints placed together: a named group (room) or, without a name, one publisher and its subscribers. */
@@ -172,6 +189,21 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     let total = emptyStats();
     for (const r of results) if (r.status === 'fulfilled') total = addStats(total, r.value);
     return { ...total, workers: workers.length };
+  }
+
+  /**
+   * Per running worker, over the window since the previous call: how busy its event loop was
+   * (read from here) and how late (asked of the worker, which a blocked loop cannot answer: its
+   * delay is then left out after LOAD_TIMEOUT_MS rather than holding up the caller).
+   */
+  async threadLoad(): Promise<ThreadLoad[]> {
+    const workers = this.#slots.filter((w): w is MediaWorkerHandle => w?.alive === true);
+    return Promise.all(
+      workers.map(async (w) => {
+        const delay = await withTimeout(w.call('loopDelay'), LOAD_TIMEOUT_MS).catch(() => undefined);
+        return { worker: w.index, ...w.takeUtilization(), ...(delay ? { eventLoopDelay: delay } : {}) };
+      }),
+    );
   }
 
   /** Per running worker: what the pool placed there and what its engine reports. */

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { MediaEngineError, type MediaEngineEvents } from '../MediaEngine.js';
 import { errorMessage, type MediaLogFn } from '../werift/log.js';
 import { WeriftMediaEngine } from '../werift/WeriftMediaEngine.js';
+import { LoopDelayWindow } from './LoopDelayWindow.js';
 import type { MediaWorkerData, WorkerError, WorkerMessage, WorkerRequest } from './protocol.js';
 
 if (!parentPort) throw new Error('mediaWorker runs only as a worker thread');
@@ -27,6 +28,7 @@ const log: MediaLogFn = (level, message, fields) => {
 };
 
 const engine = new WeriftMediaEngine({ ...data.engine, logger: log });
+const loopDelay = new LoopDelayWindow();
 const events: Array<keyof MediaEngineEvents> = ['iceCandidate', 'endpointState', 'mediaError', 'videoFilterEnded'];
 for (const event of events) {
   engine.on(event, (...args: MediaEngineEvents[typeof event]) => send({ type: 'event', event, args } as WorkerMessage));
@@ -55,7 +57,10 @@ async function dispatch(request: WorkerRequest): Promise<unknown> {
       return engine.filterSupport();
     case 'stats':
       return engine.stats();
+    case 'loopDelay':
+      return loopDelay.take();
     case 'close':
+      loopDelay.close();
       return engine.close();
     case 'crash':
       throw new Error('crash requests are handled before dispatch');

@@ -7,6 +7,7 @@ import type {
   EngineStats,
   FilterSupport,
   IceCandidateInit,
+  LoopDelay,
   MediaEngineEvents,
   MediaErrorKind,
   NegotiationResult,
@@ -33,6 +34,8 @@ export interface WorkerCalls {
   setVideoFilter: { args: [publisherId: string, filter: VideoFilterSpec | null]; result: void };
   filterSupport: { args: []; result: FilterSupport };
   stats: { args: []; result: EngineStats };
+  /** The worker's event-loop delay since the previous call. */
+  loopDelay: { args: []; result: LoopDelay };
   close: { args: []; result: void };
   /** Test hook: the worker dies of an uncaught exception, as it would on a bug in the media code. */
   crash: { args: []; result: void };

@@ -6,23 +6,22 @@ export function emptyStats(): EngineStats {
     subscribers: 0,
     peerConnections: 0,
     rtpPacketsIn: 0,
+    rtpBytesIn: 0,
     rtpPacketsOut: 0,
+    rtpBytesOut: 0,
+    dataMessagesIn: 0,
     dataMessagesOut: 0,
     keyFrameRequests: 0,
+    nacksReceived: 0,
+    nackedPackets: 0,
+    reportedLostPackets: 0,
     videoFilters: 0,
   };
 }
 
 /** Adds the per-worker figures; every field of EngineStats is a count, so sums are meaningful. */
 export function addStats(a: EngineStats, b: EngineStats): EngineStats {
-  return {
-    publishers: a.publishers + b.publishers,
-    subscribers: a.subscribers + b.subscribers,
-    peerConnections: a.peerConnections + b.peerConnections,
-    rtpPacketsIn: a.rtpPacketsIn + b.rtpPacketsIn,
-    rtpPacketsOut: a.rtpPacketsOut + b.rtpPacketsOut,
-    dataMessagesOut: a.dataMessagesOut + b.dataMessagesOut,
-    keyFrameRequests: a.keyFrameRequests + b.keyFrameRequests,
-    videoFilters: a.videoFilters + b.videoFilters,
-  };
+  const sum = emptyStats();
+  for (const key of Object.keys(sum) as Array<keyof typeof sum>) sum[key] = (a[key] ?? 0) + (b[key] ?? 0);
+  return sum;
 }
