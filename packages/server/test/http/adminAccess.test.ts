@@ -63,7 +63,7 @@ describe('admin API over HTTP', () => {
     const logger = createLogger('info', 'server', (line) => lines.push(JSON.parse(line)));
     t = await startTestServer({ tokenSecret: TOKENS, logger, logLevel: 'info' });
     assert.ok(lines.some((l) => l.level === 'warn' && /no --admin-secret/.test(String(l.msg))), 'start-up warning');
-    await t.join('alice', 'r1');
+    await t.join('alice', 'r1', { token: mintAccessToken(TOKENS, { room: 'r1', user: 'alice' }) });
     const refused = await t.http('/api/rooms/r1', { method: 'DELETE', headers: { authorization: `Bearer ${admin(false)}` } });
     assert.equal(refused.status, 403);
     assert.deepEqual(await refused.json(), { error: "the access token of 'guest' has no admin grant" });
@@ -79,7 +79,7 @@ describe('admin API over HTTP', () => {
       ],
     );
     // From loopback without a bearer, changes are still accepted (and logged as such).
-    await t.join('bob', 'r2');
+    await t.join('bob', 'r2', { token: mintAccessToken(TOKENS, { room: 'r2', user: 'bob' }) });
     assert.equal((await t.http('/close?room=r2')).status, 200);
     assert.equal(lines.filter((l) => l.msg === 'admin action').at(-1)!.via, 'loopback');
   });
