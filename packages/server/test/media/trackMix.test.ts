@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
 import type { MediaEngine } from '../../src/media/MediaEngine.js';
 import { createWeriftMediaEngine } from '../../src/media/werift/index.js';
-
+import { waitUntil } from '../helpers/wrtcPeers.js';
 import { CandidateRouter, publish, rejectsWith, subscribe, TestPeers } from './wiring.js';
 
 const MEDIA_TIMEOUT = 15_000;
@@ -85,3 +85,32 @@ describe('any mix of tracks', () => {
   }
 });
 
+
+describe('muted video', () => {
+  it('forwards no video packet while videoActive is false, and frames decode again at once after unmute', async () => {
+    engine = createWeriftMediaEngine();
+    const router = new CandidateRouter(engine);
+    // Video only, so every packet the engine forwards is video.
+    const publisher = peers.pub({ audio: false, video: true });
+    await publish(engine, router, 'pub', publisher);
+    const subscriber = peers.sub({ audio: false, video: true });
+    await subscribe(engine, router, 'sub<-pub', 'pub', subscriber);
+    await subscriber.waitForFrames(5, MEDIA_TIMEOUT);
+
+    // The in-process engine pauses before the call returns, so the counters read right after it
+    // are exact: packets keep coming in and not one goes out.
+    await engine.setVideoActive('pub', false);
+    const paused = await engine.stats();
+    const framesWhenPaused = publisher.framesSent();
+    await waitUntil(() => publisher.framesSent() >= framesWhenPaused + 20, MEDIA_TIMEOUT, 'the publisher to send 20 more frames');
+    await waitForPositive(async () => (await engine!.stats()).rtpPacketsIn - paused.rtpPacketsIn - 20, 'more than 20 packets received while muted');
+    const stillPaused = await engine.stats();
+    assert.equal(stillPaused.rtpPacketsOut, paused.rtpPacketsOut, 'video packets were forwarded while muted');
+    const decodedWhilePaused = subscriber.framesDecoded();
+
+    await engine.setVideoActive('pub', true);
+    await waitForPositive(async () => (await engine!.stats()).keyFrameRequests - stillPaused.keyFrameRequests, 'a keyframe request on unmute');
+    await subscriber.waitForFrames(decodedWhilePaused + 10, MEDIA_TIMEOUT);
+    assert.ok((await engine.stats()).rtpPacketsOut > stillPaused.rtpPacketsOut);
+  });
+});
