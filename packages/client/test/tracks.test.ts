@@ -14,6 +14,7 @@ import { countDecodedFrames, stopAllMedia, syntheticGetUserMedia, type FrameCoun
 
 let server: RoomServer;
 const rooms: Room[] = [];
+const counters: FrameCounter[] = [];
 
 interface Joined {
   kurento: KurentoRoomClient;
@@ -40,7 +41,10 @@ async function join(user: string, publish?: { audio: boolean; video: boolean }):
   room.on('stream-property-changed', (event) => changes.push(event));
   room.on('stream-subscribed', ({ stream }) => {
     const media = stream.getMediaStream();
-    if (!stream.isLocal() && media && media.getVideoTracks().length > 0) frames.set(stream.getGlobalID(), countDecodedFrames(media));
+    if (stream.isLocal() || !media || media.getVideoTracks().length === 0) return;
+    const counter = countDecodedFrames(media);
+    counters.push(counter);
+    frames.set(stream.getGlobalID(), counter);
   });
   const connected = new Promise<RoomEventMap['room-connected']>((resolve) => room.on('room-connected', resolve));
   let local: Stream | undefined;
@@ -66,6 +70,8 @@ before(async () => {
 });
 
 after(async () => {
+  // Frame sinks go before their connections, as in integration.test.ts.
+  for (const counter of counters) counter.stop();
   for (const room of rooms) await room.leave().catch(() => undefined);
   stopAllMedia();
   await server.close();
