@@ -223,6 +223,8 @@ export class Room extends Emitter<RoomEventMap> {
         return this.onIceCandidate(params as unknown as NotificationParamsMap['iceCandidate']);
       case Notification.customNotification:
         return this.emit('custom-message-received', { params });
+      case Notification.streamPropertyChanged:
+        return this.onStreamPropertyChanged(params as unknown as NotificationParamsMap['streamPropertyChanged']);
     }
   }
 
@@ -324,6 +326,8 @@ export class Room extends Emitter<RoomEventMap> {
       const ids = new Set(streams.map((info) => (typeof info?.id === 'string' ? info.id : DEFAULT_STREAM_ID)));
       for (const streamId of Object.keys(known.getStreams())) if (!ids.has(streamId)) this.onParticipantUnpublished({ name: id, streamId });
       const added = streams.filter((info) => !known.getStream(typeof info?.id === 'string' ? info.id : DEFAULT_STREAM_ID));
+      // Streams kept across the rejoin take the state that changed meanwhile (a mute while away).
+      for (const info of streams) if (typeof info?.id === 'string') known.getStream(info.id)?.applyInfo(info);
       if (added.length > 0) this.onParticipantPublished({ id, streams: added });
     }
   }
@@ -384,8 +388,17 @@ export class Room extends Emitter<RoomEventMap> {
   /** A remote stream for a published stream id; a stale one of the same id is replaced. */
   private remoteStream(participant: Participant, info: StreamInfo): Stream {
     const stream = new Stream(this, { participant, id: typeof info?.id === 'string' ? info.id : DEFAULT_STREAM_ID }, false);
+    if (info && typeof info === 'object') stream.applyInfo(info);
     participant.addStream(stream);
     return stream;
+  }
+
+  /** A publisher muted or unmuted a track of one of its streams. */
+  private onStreamPropertyChanged({ id, streamId, property, newValue, reason }: NotificationParamsMap['streamPropertyChanged']): void {
+    const stream = this.participants.get(id)?.getStream(typeof streamId === 'string' ? streamId : DEFAULT_STREAM_ID);
+    if (!stream || stream.isLocal() || (property !== 'audioActive' && property !== 'videoActive') || typeof newValue !== 'boolean') return;
+    stream.applyProperty(property, newValue);
+    this.emit('stream-property-changed', { stream, property, newValue, reason: String(reason) });
   }
 
   private onParticipantJoined({ id }: { id: string }): void {

@@ -1,4 +1,13 @@
-import { DEFAULT_STREAM_ID, globalStreamId, type SdpAnswerResult } from '@kurento-room/protocol';
+import {
+  DEFAULT_STREAM_ID,
+  globalStreamId,
+  JsonRpcErrorCode,
+  type SdpAnswerResult,
+  type StreamInfo,
+  type StreamProperty,
+  type StreamTracks,
+  type TypeOfVideo,
+} from '@kurento-room/protocol';
 import { Emitter } from './Emitter.js';
 import type { StreamEventMap, StreamData } from './events.js';
 import type { Participant } from './Participant.js';
@@ -28,6 +37,8 @@ export interface StreamOptions {
   recvAudio?: boolean;
   /** A MediaStream to publish instead of asking `getUserMedia` in `init()` (e.g. a screen capture). */
   mediaStream?: MediaStream;
+  /** Local: what the video is, told to the others when publishing (default `CAMERA`). */
+  typeOfVideo?: TypeOfVideo;
 }
 
 /** The kurento-utils WebRtcPeer properties the original demo used, on top of the peer connection. */
@@ -64,6 +75,10 @@ export class Stream extends Emitter<StreamEventMap> {
   private recovery?: Promise<void>;
   /** When the recent recoveries started: more than MAX_RECOVERIES within RECOVERY_WINDOW_MS and the stream gives up. */
   private recoveries: number[] = [];
+  /** Remote: the track fields the server gave (absent from an original server: then assume audio and video, on). */
+  private remote: StreamTracks = {};
+  /** Local: the audio / video state the server last heard of (undefined: not published). */
+  private told?: { audioActive: boolean; videoActive: boolean };
 
   constructor(room: Room, options: StreamOptions = {}, local = true) {
     super();
@@ -175,14 +190,80 @@ export class Stream extends Emitter<StreamEventMap> {
     return this.loopback;
   }
 
+  /** Local: turns the microphone track on or off and, once published, tells the room (`streamPropertyChanged`). */
   setAudioEnabled(enabled: boolean): void {
     this.audioOn = enabled;
     this.applyTrackState();
+    this.tellTrackState();
   }
 
+  /** Local: turns the camera track on or off and, once published, tells the room; the server stops forwarding a muted video. */
   setVideoEnabled(enabled: boolean): void {
     this.videoOn = enabled;
     this.applyTrackState();
+    this.tellTrackState();
+  }
+
+  /** Whether the stream has an audio track (remote: as its publisher said, or its offer showed). */
+  hasAudio(): boolean {
+    return this.local ? (this.localMedia?.getAudioTracks().length ?? 0) > 0 : this.remote.hasAudio ?? true;
+  }
+
+  hasVideo(): boolean {
+    return this.local ? (this.localMedia?.getVideoTracks().length ?? 0) > 0 : this.remote.hasVideo ?? true;
+  }
+
+  /** Whether the audio is on: present and not muted by its publisher. */
+  isAudioActive(): boolean {
+    return this.local ? this.hasAudio() && this.audioOn : this.remote.audioActive ?? this.hasAudio();
+  }
+
+  isVideoActive(): boolean {
+    return this.local ? this.hasVideo() && this.videoOn : this.remote.videoActive ?? this.hasVideo();
+  }
+
+  getTypeOfVideo(): TypeOfVideo {
+    return (this.local ? this.options.typeOfVideo : this.remote.typeOfVideo) ?? 'CAMERA';
+  }
+
+  /** @internal Remote: the stream entry of the join result or of `participantPublished`. */
+  applyInfo(info: StreamInfo): void {
+    const { id: _id, ...tracks } = info;
+    this.remote = tracks;
+  }
+
+  /** @internal Remote: a `streamPropertyChanged` of its publisher. */
+  applyProperty(property: StreamProperty, value: boolean): void {
+    this.remote = { ...this.remote, [property]: value };
+  }
+
+  /** The track fields of this local stream as sent with `publishVideo`. */
+  private trackFields(): Required<StreamTracks> {
+    return {
+      hasAudio: this.hasAudio(),
+      hasVideo: this.hasVideo(),
+      audioActive: this.isAudioActive(),
+      videoActive: this.isVideoActive(),
+      typeOfVideo: this.getTypeOfVideo(),
+    };
+  }
+
+  /**
+   * Sends what changed since the server last heard (a mute during the publish negotiation is sent
+   * once it is published). A server without mute signalling (the original) answers -32601: that
+   * is no failure, the tracks are muted here all the same.
+   */
+  private tellTrackState(): void {
+    const told = this.told;
+    if (!this.local || !this.live || !told) return;
+    const now = { audioActive: this.isAudioActive(), videoActive: this.isVideoActive() };
+    for (const property of ['audioActive', 'videoActive'] as const) {
+      if (now[property] === told[property]) continue;
+      told[property] = now[property];
+      this.room.request('streamPropertyChanged', { streamId: this.id, property, newValue: now[property] }).catch((error) => {
+        if (error?.code !== JsonRpcErrorCode.METHOD_NOT_FOUND) this.room.reportError(error, `Telling the room that '${this.getGlobalID()}' ${property} is ${now[property]} failed`);
+      });
+    }
   }
 
   isAudioEnabled(): boolean {
@@ -300,6 +381,7 @@ export class Stream extends Emitter<StreamEventMap> {
     this.negotiation = undefined;
     this.channel = undefined;
     this.live = false;
+    this.told = undefined;
   }
 
   /**
@@ -390,7 +472,7 @@ export class Stream extends Emitter<StreamEventMap> {
         configuration: room.rtcConfiguration(),
         direction: publishing ? (this.loopback ? 'sendrecv' : 'sendonly') : 'recvonly',
         send: publishing ? this.localMedia : undefined,
-        receive: publishing ? undefined : { audio: this.getRecvAudio(), video: this.getRecvVideo() },
+        receive: publishing ? undefined : this.receiveKinds(),
         dataChannel: wantsData ? this.getGlobalID() : undefined,
         onIceCandidate: (candidate) => this.sendCandidate(peer!, candidate),
         onRemoteStream: (media) => {
@@ -400,18 +482,24 @@ export class Stream extends Emitter<StreamEventMap> {
         onFailed: () => void this.recover(false),
       });
       const sdpOffer = await peer.createOffer();
+      const tracks = this.trackFields();
       const result: SdpAnswerResult = publishing
         ? await room.request('publishVideo', {
             sdpOffer,
             doLoopback: this.loopback,
             ...this.streamParams(),
+            ...tracks,
           })
         : await room.request('receiveVideoFrom', { sender: this.getGlobalID(), sdpOffer });
       if (peer.isClosed) return;
       await peer.applyAnswer(result.sdpAnswer);
       if (peer.isClosed) return;
       this.live = true;
-      if (publishing) room.emit('stream-published', { stream: this });
+      if (publishing) {
+        this.told = { audioActive: tracks.audioActive, videoActive: tracks.videoActive };
+        this.tellTrackState();
+        room.emit('stream-published', { stream: this });
+      }
       if (!publishing || this.loopback) {
         room.emit('stream-subscribed', { stream: this });
         room.startSpeakerDetection(this);
@@ -422,6 +510,17 @@ export class Stream extends Emitter<StreamEventMap> {
       if (!this.local && !room.holds(this)) throw error;
       throw room.reportError(error, `${what} '${this.getGlobalID()}' failed`);
     }
+  }
+
+  /**
+   * Remote: the kinds to offer to receive, those asked for that the publisher has. Offering a kind
+   * it lacks is harmless with this server (answered inactive) but pointless.
+   */
+  private receiveKinds(): { audio: boolean; video: boolean } {
+    const audio = this.getRecvAudio() && this.hasAudio();
+    const video = this.getRecvVideo() && this.hasVideo();
+    // Nothing in common: offer what was asked for and let the server say what is wrong.
+    return audio || video ? { audio, video } : { audio: this.getRecvAudio(), video: this.getRecvVideo() };
   }
 
   private sendCandidate(peer: Peer, candidate: RTCIceCandidate): void {

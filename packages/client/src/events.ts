@@ -1,4 +1,4 @@
-import type { RoomError } from '@kurento-room/protocol';
+import type { RoomError, StreamProperty } from '@kurento-room/protocol';
 import type { Participant } from './Participant.js';
 import type { Stream } from './Stream.js';
 
@@ -30,6 +30,12 @@ export interface RoomEventMap {
    * lost (when the server names it); the client publishes or subscribes it again by itself.
    */
   'error-media': { error: string; stream?: Stream };
+  /**
+   * A remote publisher muted (`newValue` false) or unmuted a track of `stream`; the stream's
+   * `isAudioActive()` / `isVideoActive()` already answer the new state. `reason`: the server's,
+   * e.g. `publisherAction`.
+   */
+  'stream-property-changed': { stream: Stream; property: StreamProperty; newValue: boolean; reason: string };
   /** A chat message of the room, including the echo of one's own. */
   newMessage: { room: string; user: string; message: string };
   /** `participantId` is the stream's global id, `<user>_<streamId>`, as in the original. */

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, test } from 'node:test';
 import { RoomError, type KurentoRoomClient, type Room } from '../src/index.js';
 import { FakeMediaStream, FakePeerConnection, LOCAL_CANDIDATE, fakeGetUserMedia } from './support/fakeMedia.js';
 import { FakeRoomServer, NO_ANSWER, SESSION_ID, type Received } from './support/fakeServer.js';
-import { connect, delay, nextEvent, until } from './support/harness.js';
+import { connect, delay, nextEvent, record, until } from './support/harness.js';
 
 let server: FakeRoomServer;
 let kurento: KurentoRoomClient;
@@ -58,7 +58,7 @@ test('init() emits access-denied when getUserMedia fails', async () => {
   }
 });
 
-test('publish(): sendonly offer, publishVideo {sdpOffer, doLoopback:false}, stream-published after the answer is applied', async () => {
+test('publish(): sendonly offer, publishVideo {sdpOffer, doLoopback:false, track fields}, stream-published after the answer is applied', async () => {
   const room = await joined();
   const stream = kurento.Stream(room, {});
   await stream.init();
@@ -70,7 +70,9 @@ test('publish(): sendonly offer, publishVideo {sdpOffer, doLoopback:false}, stre
   await stream.publish();
   const publish = server.requests('publishVideo')[0]!;
   const pc = FakePeerConnection.instances.find((p) => p.directions.includes('sendonly'))!;
-  assert.deepEqual(publish.params, { sdpOffer: pc.localDescription!.sdp, doLoopback: false });
+  // The track fields are an extension: an original server ignores them.
+  const tracks = { hasAudio: true, hasVideo: true, audioActive: true, videoActive: true, typeOfVideo: 'CAMERA' };
+  assert.deepEqual(publish.params, { sdpOffer: pc.localDescription!.sdp, doLoopback: false, ...tracks });
   assert.deepEqual(pc.directions, ['sendonly', 'sendonly']);
   assert.deepEqual(answerAppliedAtEvent, { type: 'answer', sdp: 'v=0 fake-answer' });
   assert.equal(stream.isConnected(), true);
@@ -258,4 +260,28 @@ test('a subscription whose answer never comes times out into error-room', async 
   } finally {
     await slow.close(true);
   }
+});
+
+test('setVideoEnabled / setAudioEnabled on a published stream send streamPropertyChanged; an original server refusing it is no error', async () => {
+  const room = await joined();
+  const stream = kurento.Stream(room, {});
+  await stream.init();
+  // Muted before publishing: publishVideo carries the state, nothing else is sent.
+  stream.setAudioEnabled(false);
+  await stream.publish();
+  assert.equal(server.requests('publishVideo')[0]!.params!.audioActive, false);
+  assert.equal(server.requests('streamPropertyChanged').length, 0);
+  const errors = record(room, ['error-room']);
+  stream.setVideoEnabled(false);
+  const sent = await server.next('streamPropertyChanged', 0);
+  assert.deepEqual(sent.params, { streamId: 'webcam', property: 'videoActive', newValue: false });
+  assert.equal(stream.getLocalMediaStream()!.getVideoTracks()[0]!.enabled, false, 'the track is disabled all the same');
+  assert.equal(stream.isVideoActive(), false);
+  // The same state again sends nothing; the fake server answers -32601 as the original would.
+  stream.setVideoEnabled(false);
+  stream.setVideoEnabled(true);
+  assert.deepEqual((await server.next('streamPropertyChanged', 1)).params, { streamId: 'webcam', property: 'videoActive', newValue: true });
+  await delay(50);
+  assert.equal(server.requests('streamPropertyChanged').length, 2);
+  assert.deepEqual(errors, [], 'no error-room for a server without mute signalling');
 });

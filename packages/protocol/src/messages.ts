@@ -7,11 +7,37 @@ export interface JoinRoomParams {
   /** Extension: the access token, when the server requires one (or `access_token` in the WebSocket URL). */
   token?: string;
 }
-export interface PublishVideoParams {
+/** Extension: what kind of picture a stream's video is (OpenVidu's `typeOfVideo`). */
+export type TypeOfVideo = 'CAMERA' | 'SCREEN';
+
+/**
+ * Extension, named as in OpenVidu: which tracks a stream has and whether they are on. Every
+ * field is optional on the wire; a client that sends none (the original) still publishes, and
+ * the server then derives `hasAudio` / `hasVideo` from the offer.
+ */
+export interface StreamTracks {
+  hasAudio?: boolean;
+  hasVideo?: boolean;
+  /** False while the publisher's microphone is muted. */
+  audioActive?: boolean;
+  /** False while the publisher's camera is muted (the server then forwards no video). */
+  videoActive?: boolean;
+  typeOfVideo?: TypeOfVideo;
+}
+
+export interface PublishVideoParams extends StreamTracks {
   sdpOffer: string;
   doLoopback: boolean;
   /** Extension: which of the participant's streams this is (default `webcam`). */
   streamId?: string;
+}
+/** The stream properties `streamPropertyChanged` changes. */
+export type StreamProperty = 'audioActive' | 'videoActive';
+/** Extension (OpenVidu): the publisher muted or unmuted one of its streams' tracks. */
+export interface StreamPropertyChangedParams {
+  streamId: string;
+  property: StreamProperty;
+  newValue: boolean;
 }
 export interface UnpublishVideoParams {
   /** Extension: which stream to unpublish (default `webcam`). */
@@ -54,9 +80,11 @@ export interface RequestParamsMap {
   customRequest: CustomRequestParams;
   ping: PingParams;
   closeSession: Record<string, never>;
+  streamPropertyChanged: StreamPropertyChangedParams;
 }
 
-export interface StreamInfo {
+/** A stream in the join result and in `participantPublished`; the track fields are an extension. */
+export interface StreamInfo extends StreamTracks {
   id: string;
 }
 export interface PeerInfo {
@@ -99,6 +127,7 @@ export interface RequestResultMap {
   customRequest: SessionResult & Record<string, unknown>;
   ping: ValueResult<'pong'>;
   closeSession: ValueResult<'bye'>;
+  streamPropertyChanged: SessionResult;
 }
 
 export interface IceCandidateNotification {
@@ -124,4 +153,9 @@ export interface NotificationParamsMap {
   mediaError: { error: string; endpointName?: string };
   iceCandidate: IceCandidateNotification;
   custonNotification: Record<string, unknown>;
+  /**
+   * Extension (OpenVidu): `id`, the publisher's user name, changed `property` of its stream
+   * `streamId` to `newValue`; `reason` says why (`publisherAction`: the publisher asked).
+   */
+  streamPropertyChanged: { id: string; streamId: string; property: StreamProperty; newValue: boolean; reason: string };
 }

@@ -9,6 +9,8 @@ export const Method = {
   leaveRoom: 'leaveRoom',
   sendMessage: 'sendMessage',
   customRequest: 'customRequest',
+  /** Extension (OpenVidu's name): mute or unmute a track of one's own stream. */
+  streamPropertyChanged: 'streamPropertyChanged',
   /** Transport-level methods, handled by the JSON-RPC layer rather than the room. */
   ping: 'ping',
   closeSession: 'closeSession',
@@ -27,11 +29,16 @@ export const Notification = {
   mediaError: 'mediaError',
   iceCandidate: 'iceCandidate',
   customNotification: 'custonNotification',
+  /** Extension (OpenVidu's name): a publisher muted or unmuted a track. */
+  streamPropertyChanged: 'streamPropertyChanged',
 } as const;
 export type NotificationName = (typeof Notification)[keyof typeof Notification];
 
 /** The stream id the original hard-codes for every participant's camera stream. */
 export const DEFAULT_STREAM_ID = 'webcam';
+
+/** The `reason` of a `streamPropertyChanged` notification the publisher's own request caused. */
+export const PUBLISHER_ACTION = 'publisherAction';
 
 /** Defaults of the original transport (kurento-jsonrpc). */
 export const Defaults = {

@@ -4,7 +4,8 @@ import { Method } from './methods.js';
 import { nameProblem } from './names.js';
 
 /** `name`: a user or room name, bounded by `ParamLimits.nameChars` and the character rule of names.ts. */
-type FieldType = 'string' | 'boolean' | 'integer' | 'streamId' | 'name';
+/** `oneOf`: a string among `FieldSpec.values`. */
+type FieldType = 'string' | 'boolean' | 'integer' | 'streamId' | 'name' | 'oneOf';
 
 /** The string bounds a server configures; the rest of the schema is fixed by the protocol. */
 export interface ParamLimits {
@@ -24,6 +25,8 @@ interface FieldSpec {
   required: boolean;
   /** Longest accepted string, to keep one request from holding unbounded state. */
   maxLength?: Bound;
+  /** The accepted strings of a `oneOf` field. */
+  values?: readonly string[];
 }
 
 const STREAM_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
@@ -33,11 +36,21 @@ const senderChars = (l: ParamLimits) => l.nameChars + 65;
 
 const req = (type: FieldType, maxLength?: Bound): FieldSpec => ({ type, required: true, maxLength });
 const opt = (type: FieldType, maxLength?: Bound): FieldSpec => ({ type, required: false, maxLength });
+const oneOf = (required: boolean, ...values: string[]): FieldSpec => ({ type: 'oneOf', required, values });
+
+/** The optional track fields of a published stream (StreamTracks). */
+const streamTracks = {
+  hasAudio: opt('boolean'),
+  hasVideo: opt('boolean'),
+  audioActive: opt('boolean'),
+  videoActive: opt('boolean'),
+  typeOfVideo: oneOf(false, 'CAMERA', 'SCREEN'),
+};
 
 /** The parameters each method reads. Unknown extra keys are allowed, as in the original. */
 export const paramSchemas: { [M in keyof RequestParamsMap]: Record<string, FieldSpec> } = {
   joinRoom: { user: req('name'), room: req('name'), dataChannels: opt('boolean'), token: opt('string', 8192) },
-  publishVideo: { sdpOffer: req('string'), doLoopback: req('boolean'), streamId: opt('streamId') },
+  publishVideo: { sdpOffer: req('string'), doLoopback: req('boolean'), streamId: opt('streamId'), ...streamTracks },
   unpublishVideo: { streamId: opt('streamId') },
   receiveVideoFrom: { sender: req('string', senderChars), sdpOffer: req('string') },
   unsubscribeFromVideo: { sender: req('string', senderChars) },
@@ -56,6 +69,7 @@ export const paramSchemas: { [M in keyof RequestParamsMap]: Record<string, Field
   customRequest: {},
   ping: { interval: opt('integer') },
   closeSession: {},
+  streamPropertyChanged: { streamId: req('streamId'), property: oneOf(true, 'audioActive', 'videoActive'), newValue: req('boolean') },
 };
 
 export function isKnownMethod(method: string): method is keyof RequestParamsMap {
@@ -85,6 +99,12 @@ function checkField(name: string, spec: FieldSpec, value: unknown, limits: Param
       return typeof value === 'boolean' ? null : Errors.invalidParams(`Request element '${name}' must be a boolean, got ${typeName(value)}`);
     case 'integer':
       return Number.isInteger(value) ? null : Errors.invalidParams(`Request element '${name}' must be an integer, got ${typeName(value)}`);
+    case 'oneOf': {
+      const values = spec.values ?? [];
+      return typeof value === 'string' && values.includes(value)
+        ? null
+        : Errors.invalidParams(`Request element '${name}' must be one of ${values.map((v) => `'${v}'`).join(', ')}, got ${JSON.stringify(value)}`);
+    }
     case 'streamId':
       return typeof value === 'string' && STREAM_ID_PATTERN.test(value)
         ? null

@@ -165,6 +165,11 @@ export interface MediaEngine {
   /** Asks the publisher behind `publisherId` for a keyframe (throttled by the engine). */
   requestKeyFrame(publisherId: string): Promise<void>;
   /**
+   * Stops (false) or restarts (true) forwarding the video of publisher `publisherId` (its camera
+   * is muted); on restart the publisher is asked for a keyframe so subscribers resume at once.
+   */
+  setVideoActive(publisherId: string, active: boolean): Promise<void>;
+  /**
    * Closes an endpoint and frees its peer connection. Closing a publisher also closes its
    * subscribers. Idempotent: an unknown or closed id resolves.
    */

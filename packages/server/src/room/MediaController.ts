@@ -11,6 +11,7 @@ import { EndpointDirectory } from './EndpointDirectory.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { FaultCascade } from './FaultCascade.js';
 import type { Participant, PublishedStream } from './Participant.js';
+import type { ResolvedTracks } from './streamTracks.js';
 import type { Room } from './Room.js';
 
 /** Translates a media engine failure into the error the client gets. */
@@ -91,11 +92,11 @@ export class MediaController extends TypedEmitter<MediaControllerEvents> {
     });
   }
 
-  async publish(p: Participant, streamId: string, sdpOffer: string, loopback: boolean): Promise<string> {
+  async publish(p: Participant, streamId: string, sdpOffer: string, loopback: boolean, tracks: ResolvedTracks): Promise<string> {
     if (p.published.has(streamId)) throw Errors.alreadyPublishing(p.name, streamId);
     const endpointId = this.endpoints.newId('pub', `${p.name}_${streamId}`);
     const endpointName = p.ownEndpointName(streamId);
-    const stream: PublishedStream = { streamId, endpointId, loopback, phase: 'negotiating' };
+    const stream: PublishedStream = { streamId, endpointId, loopback, phase: 'negotiating', tracks: { ...tracks } };
     p.published.set(streamId, stream);
     this.endpoints.set(endpointId, { participant: p, endpointName, kind: 'publisher' });
     let answer: string;
@@ -113,11 +114,39 @@ export class MediaController extends TypedEmitter<MediaControllerEvents> {
       this.release(endpointId);
       throw Errors.notJoined(p.sessionId);
     }
+    // Published with the camera muted: nothing of it is forwarded until it is unmuted.
+    if (tracks.hasVideo && !tracks.videoActive) await this.engine.setVideoActive(endpointId, false).catch(() => undefined);
+    if (p.published.get(streamId) !== stream) throw Errors.notJoined(p.sessionId);
     stream.phase = 'live';
     this.emit('streamPublished', p.roomName, p.name, streamId);
     await this.flushCandidates(p, endpointName, endpointId);
     this.log.info('stream published', { room: p.roomName, user: p.name, stream: streamId, loopback });
     return answer;
+  }
+
+  /**
+   * Records a mute or unmute of one of the participant's live streams; for `videoActive` the
+   * engine stops or restarts forwarding its video. Returns whether the value changed (an unchanged
+   * value is answered but not announced).
+   */
+  async setStreamProperty(p: Participant, streamId: string, property: 'audioActive' | 'videoActive', value: boolean): Promise<boolean> {
+    const stream = p.published.get(streamId);
+    if (!stream || stream.phase !== 'live') throw Errors.notStreaming(p.name, streamId);
+    const has = property === 'audioActive' ? stream.tracks.hasAudio : stream.tracks.hasVideo;
+    if (value && !has) {
+      throw Errors.invalidParams(`Stream '${streamId}' of '${p.name}' has no ${property === 'audioActive' ? 'audio' : 'video'} track to turn on`);
+    }
+    if (stream.tracks[property] === value) return false;
+    stream.tracks[property] = value;
+    if (property === 'videoActive') {
+      try {
+        await this.engine.setVideoActive(stream.endpointId, value);
+      } catch (error) {
+        throw toRoomError(error, `Cannot ${value ? 'resume' : 'pause'} the video of '${p.name}' (stream '${streamId}')`);
+      }
+    }
+    this.log.debug('stream property changed', { room: p.roomName, user: p.name, stream: streamId, property, value });
+    return p.published.get(streamId) === stream;
   }
 
   /** Whether video filters can run in this server's media engine. */

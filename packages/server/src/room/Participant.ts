@@ -1,7 +1,8 @@
 import { DEFAULT_GRANTS, type Grants } from '../auth/accessToken.js';
-import { DEFAULT_STREAM_ID, Errors, globalStreamId, type NotificationParamsMap } from '@kurento-room/protocol';
+import { DEFAULT_STREAM_ID, Errors, globalStreamId, type NotificationParamsMap, type StreamInfo } from '@kurento-room/protocol';
 import { DEFAULT_LIMITS } from '../limits.js';
 import type { IceCandidateInit, VideoFilterSpec } from '../media/MediaEngine.js';
+import type { ResolvedTracks } from './streamTracks.js';
 
 /** Sends a notification to the participant's client (through its JSON-RPC session). */
 export type Notify = <M extends keyof NotificationParamsMap>(method: M, params: NotificationParamsMap[M]) => void;
@@ -13,6 +14,8 @@ export interface PublishedStream {
   readonly endpointId: string;
   readonly loopback: boolean;
   phase: EndpointPhase;
+  /** What the stream carries and which of its tracks are on (changed by streamPropertyChanged). */
+  readonly tracks: ResolvedTracks;
   /** The video filter on this stream, if any. */
   filter?: VideoFilterSpec;
   /** A filter change is in progress (changes of one stream do not overlap). */
@@ -28,6 +31,11 @@ export interface Subscription {
   /** The publisher endpoint this subscription was made to; a re-publish makes it stale. */
   readonly publisherEndpointId: string;
   phase: EndpointPhase;
+}
+
+/** A published stream as a stream entry of the join result and of `participantPublished`. */
+export function streamInfo(s: PublishedStream): StreamInfo {
+  return { id: s.streamId, ...s.tracks };
 }
 
 /** Remote candidates kept per endpoint name until that endpoint exists (the oldest go past it). */
@@ -58,10 +66,10 @@ export class Participant {
     private readonly maxPendingCandidates: number = DEFAULT_LIMITS.pendingCandidates,
   ) {}
 
-  /** Streams whose publication completed, in the `streams` shape of the protocol. */
-  liveStreams(): { id: string }[] {
-    const out: { id: string }[] = [];
-    for (const s of this.published.values()) if (s.phase === 'live') out.push({ id: s.streamId });
+  /** Streams whose publication completed, in the `streams` shape of the protocol (track fields included). */
+  liveStreams(): StreamInfo[] {
+    const out: StreamInfo[] = [];
+    for (const s of this.published.values()) if (s.phase === 'live') out.push(streamInfo(s));
     return out;
   }
 

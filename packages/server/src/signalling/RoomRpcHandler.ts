@@ -1,6 +1,7 @@
 import {
   DEFAULT_STREAM_ID,
   Errors,
+  PUBLISHER_ACTION,
   isKnownMethod,
   validateParams,
   type RequestParamsMap,
@@ -9,7 +10,8 @@ import { admitJoin } from '../auth/joinAccess.js';
 import { iceServersFor, type IceConfig } from '../ice/iceServers.js';
 import type { Logger } from '../log.js';
 import type { FilterSupport, VideoFilterSpec } from '../media/MediaEngine.js';
-import type { Participant } from '../room/Participant.js';
+import { streamInfo, type Participant } from '../room/Participant.js';
+import { resolveTracks } from '../room/streamTracks.js';
 import type { RoomManager } from '../room/RoomManager.js';
 import type { Session } from './Session.js';
 
@@ -118,16 +120,31 @@ export class RoomRpcHandler {
       return { result: iceServers ? { value: peers, iceServers } : { value: peers } };
     },
 
-    publishVideo: async (session, { sdpOffer, doLoopback, streamId = DEFAULT_STREAM_ID }) => {
+    publishVideo: async (session, params) => {
+      const { sdpOffer, doLoopback, streamId = DEFAULT_STREAM_ID } = params;
       const p = this.member(session);
       if (!p.grants.publish) throw Errors.notGranted(p.name, 'publish', 'publish');
       this.checkEndpointRoom(p);
-      const sdpAnswer = await this.rooms.media.publish(p, streamId, sdpOffer, doLoopback);
+      const sdpAnswer = await this.rooms.media.publish(p, streamId, sdpOffer, doLoopback, resolveTracks(params, sdpOffer));
       return {
         result: { sdpAnswer },
         after: () => {
           const room = this.rooms.getRoom(p.roomName);
-          if (room && p.isPublishing(streamId)) room.broadcast('participantPublished', { id: p.name, streams: [{ id: streamId }] }, p.name);
+          const stream = p.published.get(streamId);
+          if (room && stream?.phase === 'live') room.broadcast('participantPublished', { id: p.name, streams: [streamInfo(stream)] }, p.name);
+        },
+      };
+    },
+
+    streamPropertyChanged: async (session, { streamId, property, newValue }) => {
+      const p = this.member(session);
+      const changed = await this.rooms.media.setStreamProperty(p, streamId, property, newValue);
+      return {
+        result: {},
+        after: () => {
+          const room = this.rooms.getRoom(p.roomName);
+          if (!changed || !room || !this.rooms.isMember(p)) return;
+          room.broadcast('streamPropertyChanged', { id: p.name, streamId, property, newValue, reason: PUBLISHER_ACTION }, p.name);
         },
       };
     },

@@ -87,6 +87,15 @@ export class FakeMediaEngine implements MediaEngine {
     this.keyFrameRequests.push(publisherId);
   }
 
+  /** Every setVideoActive call, in order. */
+  readonly videoActiveCalls: Array<{ publisherId: string; active: boolean }> = [];
+
+  async setVideoActive(publisherId: string, active: boolean) {
+    const endpoint = this.endpoints.get(publisherId);
+    if (!endpoint || endpoint.kind !== 'publisher') throw new MediaEngineError('unknown-endpoint', `no publisher ${publisherId}`);
+    this.videoActiveCalls.push({ publisherId, active });
+  }
+
   async filterSupport(): Promise<FilterSupport> {
     return { ...this.support, missing: [...this.support.missing] };
   }

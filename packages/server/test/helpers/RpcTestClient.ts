@@ -115,6 +115,8 @@ export class RpcTestClient {
 }
 
 export const FAKE_OFFER = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n';
+/** The track fields the server reads from FAKE_OFFER (one sendrecv video section). */
+export const FAKE_OFFER_TRACKS = { hasAudio: false, hasVideo: true, audioActive: false, videoActive: true, typeOfVideo: 'CAMERA' } as const;
 
 /** Polls `check` until it returns true (for state that settles asynchronously). */
 export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {

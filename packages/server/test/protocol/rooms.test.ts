@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { eventually, FAKE_OFFER, type RpcTestClient } from '../helpers/RpcTestClient.js';
+import { eventually, FAKE_OFFER, FAKE_OFFER_TRACKS, type RpcTestClient } from '../helpers/RpcTestClient.js';
 import { startTestServer, type TestServer } from '../helpers/testServer.js';
 
 let t: TestServer;
@@ -59,7 +59,8 @@ describe('joinRoom', () => {
     await alice.request('publishVideo', { sdpOffer: FAKE_OFFER, doLoopback: false });
     const bob = await t.connect();
     const r = await bob.request('joinRoom', { user: 'bob', room: 'r1' });
-    assert.deepEqual(r.result?.value, [{ id: 'alice', streams: [{ id: 'webcam' }] }]);
+    // The track fields (an extension) come from the offer: FAKE_OFFER sends video only.
+    assert.deepEqual(r.result?.value, [{ id: 'alice', streams: [{ id: 'webcam', ...FAKE_OFFER_TRACKS }] }]);
   });
 
   it('n joins give n(n-1)/2 participantJoined, and rooms are isolated', async () => {
@@ -113,7 +114,7 @@ describe('publishing and subscribing', () => {
     assert.match(String(r.result?.sdpAnswer), /^v=0/);
     assert.equal(typeof r.result?.sessionId, 'string');
     const published = await bob.waitForNotification('participantPublished');
-    assert.deepEqual(published.params, { id: 'alice', streams: [{ id: 'webcam' }] });
+    assert.deepEqual(published.params, { id: 'alice', streams: [{ id: 'webcam', ...FAKE_OFFER_TRACKS }] });
     await new Promise((res) => setTimeout(res, 50));
     assert.equal(alice.count('participantPublished'), 0);
   });

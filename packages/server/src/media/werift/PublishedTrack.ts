@@ -29,6 +29,10 @@ export class PublishedTrack {
   /** Receives every original packet while a filter runs (the filter's input). */
   #tap: ((rtp: RtpPacket) => void) | undefined;
   readonly #switchListeners = new Set<(source: TrackSource) => void>();
+  /** The publisher muted this track: nothing goes to the sinks (the tap still sees it). */
+  #paused = false;
+  /** Unmuted, waiting for a keyframe (VP8) before the sinks get packets again. */
+  #resuming = false;
 
   constructor(transceiver: RTCRtpTransceiver, track: MediaStreamTrack, codec: CodecChoice, counters: Counters) {
     this.kind = codec.kind;
@@ -42,6 +46,7 @@ export class PublishedTrack {
       this.#counters.rtpBytesIn += rtp.header.payloadOffset + rtp.payload.length + rtp.header.paddingSize;
       if (this.#tap) this.#tap(rtp);
       if (this.#active !== 'original' && !this.#switchOn(rtp, 'original')) return;
+      if ((this.#paused || this.#resuming) && !this.#resumeOn(rtp)) return;
       for (const sink of this.#sinks) sink.forward(rtp);
     }).unSubscribe;
   }
@@ -84,7 +89,33 @@ export class PublishedTrack {
   /** A packet of the filtered video, in the publisher's payload type. */
   feedFiltered(rtp: RtpPacket): void {
     if (this.#active !== 'filtered' && !this.#switchOn(rtp, 'filtered')) return;
+    if ((this.#paused || this.#resuming) && !this.#resumeOn(rtp)) return;
     for (const sink of this.#sinks) sink.forward(rtp);
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * Stops (true) or restarts (false) forwarding to every sink. A muted camera still sends black
+   * frames; holding them back saves every subscriber's bandwidth. After a pause the sinks resume
+   * at a keyframe (VP8; the caller asks the publisher for one) with their numbering rebased, so
+   * each subscriber sees one continuous stream rather than a gap to NACK.
+   */
+  setPaused(paused: boolean): void {
+    if (paused === this.#paused) return;
+    this.#paused = paused;
+    this.#resuming = !paused;
+  }
+
+  /** Whether `rtp` ends a pause (not paused any more and, for VP8, a keyframe starts). */
+  #resumeOn(rtp: RtpPacket): boolean {
+    if (this.#paused) return false;
+    if (this.switchable && !isVp8KeyFrameStart(rtp.payload)) return false;
+    this.#resuming = false;
+    for (const sink of this.#sinks) sink.rebase();
+    return true;
   }
 
   onSwitch(listener: (source: TrackSource) => void): () => void {

@@ -167,6 +167,16 @@ export class PublisherEndpoint extends PeerEndpoint {
     return done;
   }
 
+  /**
+   * Pauses (false) or resumes (true) forwarding of the video to subscribers and loopback; on
+   * resume a keyframe is asked for at once, so every subscriber's picture comes back without
+   * waiting for the publisher's next periodic keyframe.
+   */
+  setVideoActive(active: boolean): void {
+    for (const track of this.tracks) if (track.kind === 'video') track.setPaused(!active);
+    if (active) this.requestKeyFrame();
+  }
+
   requestKeyFrame(): void {
     if (this.closed || !this.tracks.some((t) => t.kind === 'video')) return;
     this.#throttle.request();

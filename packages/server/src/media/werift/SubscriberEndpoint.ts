@@ -14,7 +14,7 @@ import {
 import type { EndpointState } from '../MediaEngine.js';
 import { MediaEngineError } from '../MediaEngine.js';
 import { choosePublisherCodec, matchSubscriberCodec, planFor, weriftCodecs, weriftHeaderExtensions, type CodecChoice } from './codecs.js';
-import { streamIdFor } from './answerSdp.js';
+import { acceptInactive, streamIdFor } from './answerSdp.js';
 import { errorMessage } from './log.js';
 import { inspectOffer, restrictOffer, type SectionPlan } from './offerSdp.js';
 import { PeerEndpoint, type EndpointContext } from './PeerEndpoint.js';
@@ -28,6 +28,8 @@ const FIR_FMT = 4;
 
 interface SectionSource {
   kind: 'audio' | 'video';
+  /** The offer's `a=mid` of this section. */
+  mid: string | undefined;
   choice: CodecChoice;
   /** Undefined when the publisher has no track for this section: it is answered inactive. */
   source: PublishedTrack | undefined;
@@ -51,7 +53,7 @@ export class SubscriberEndpoint extends PeerEndpoint {
       const kind = section.kind;
       const source = publisher.trackFor(kind, seen[kind]++);
       const choice = source ? matchSubscriberCodec(section, source.codec) : choosePublisherCodec(section);
-      sections.set(section.index, { kind, choice, source });
+      sections.set(section.index, { kind, mid: section.mid, choice, source });
       plans.set(section.index, planFor(choice));
     }
     if (![...sections.values()].some((s) => s.source)) {
@@ -92,7 +94,8 @@ export class SubscriberEndpoint extends PeerEndpoint {
     }
     const sdp = await this.answer(this.#offerSdp);
     this.#link();
-    return sdp;
+    const idle = [...this.#sections.values()].filter((s) => !s.source && s.mid !== undefined).map((s) => s.mid!);
+    return acceptInactive(sdp, new Set(idle));
   }
 
   #link(): void {

@@ -241,6 +241,13 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
     publisher.requestKeyFrame();
   }
 
+  async setVideoActive(publisherId: string, active: boolean): Promise<void> {
+    this.#assertOpen();
+    const publisher = this.#publishers.get(publisherId);
+    if (!publisher) throw new MediaEngineError('unknown-endpoint', `unknown publisher endpoint ${String(publisherId)}`);
+    publisher.setVideoActive(active);
+  }
+
   filterSupport(): Promise<FilterSupport> {
     if (this.#filters.enabled === false) {
       return Promise.resolve({ available: false, missing: [], reason: 'video filters are disabled in this server' });

@@ -32,6 +32,28 @@ export function tidyAnswer(sdp: string): string {
   return out.join('\r\n') + '\r\n';
 }
 
+/**
+ * Keeps the answer's sections for `mids` (those the publisher has nothing for) accepted and
+ * inactive instead of rejected. werift writes port 0 for every inactive section but leaves it in
+ * the BUNDLE group; libwebrtc reads port 0 as rejected, and when that section is the group's
+ * first (the BUNDLE tag, e.g. the audio of a video-only publisher) it demands that every other
+ * bundled section be rejected too ("The m= section with mid='1' should be rejected"). A bundled
+ * section needs no port of its own, so the discard port 9 is what JSEP writes for it.
+ */
+export function acceptInactive(sdp: string, mids: ReadonlySet<string>): string {
+  if (mids.size === 0) return sdp;
+  const lines = sdp.split('\r\n');
+  let mLine = -1;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith('m=')) mLine = i;
+    else if (mLine >= 0 && line.startsWith('a=mid:') && mids.has(line.slice(6).trim())) {
+      lines[mLine] = lines[mLine]!.replace(/^(m=\S+) 0 /, '$1 9 ');
+    }
+  }
+  return lines.join('\r\n');
+}
+
 /** An msid stream id token (RFC 8830: 1 to 64 token characters) derived from an endpoint id. */
 export function streamIdFor(endpointId: string): string {
   const token = endpointId.replace(/[^A-Za-z0-9!#$%&'*+\-.^_`{|}~]/g, '-').slice(0, 64);

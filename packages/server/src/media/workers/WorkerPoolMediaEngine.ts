@@ -156,6 +156,11 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     await this.#publisherWorker(publisherId).call('requestKeyFrame', publisherId);
   }
 
+  async setVideoActive(publisherId: string, active: boolean): Promise<void> {
+    this.#assertOpen();
+    await this.#publisherWorker(publisherId).call('setVideoActive', publisherId, active);
+  }
+
   async setVideoFilter(publisherId: string, filter: VideoFilterSpec | null): Promise<void> {
     this.#assertOpen();
     await this.#publisherWorker(publisherId).call('setVideoFilter', publisherId, filter);

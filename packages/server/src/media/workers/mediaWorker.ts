@@ -49,6 +49,8 @@ async function dispatch(request: WorkerRequest): Promise<unknown> {
       return engine.addIceCandidate(...request.args);
     case 'requestKeyFrame':
       return engine.requestKeyFrame(...request.args);
+    case 'setVideoActive':
+      return engine.setVideoActive(...request.args);
     case 'release':
       return engine.release(...request.args);
     case 'setVideoFilter':

@@ -30,6 +30,7 @@ export interface WorkerCalls {
   subscribe: { args: [request: SubscribeRequest]; result: NegotiationResult };
   addIceCandidate: { args: [endpointId: string, candidate: IceCandidateInit]; result: void };
   requestKeyFrame: { args: [publisherId: string]; result: void };
+  setVideoActive: { args: [publisherId: string, active: boolean]; result: void };
   release: { args: [endpointId: string]; result: void };
   setVideoFilter: { args: [publisherId: string, filter: VideoFilterSpec | null]; result: void };
   filterSupport: { args: []; result: FilterSupport };
