@@ -134,6 +134,11 @@ export const Errors = {
   unauthorized: (reason: string) => new RoomError(JsonRpcErrorCode.UNAUTHORIZED, `Access denied: ${reason}`),
   notGranted: (user: string, action: string, grant: string) =>
     new RoomError(JsonRpcErrorCode.FORBIDDEN, `Participant '${user}' may not ${action}: its access token has no '${grant}' grant`),
+  tooManyQueued: (max: number) =>
+    new RoomError(
+      JsonRpcErrorCode.RATE_LIMITED,
+      `Too many requests waiting: this session already has ${max} requests queued behind a slow one; wait for their answers`,
+    ),
   rateLimited: (method: string, perSecond: number, burst: number) =>
     new RoomError(
       JsonRpcErrorCode.RATE_LIMITED,

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { notificationFrame, type NotificationParamsMap } from '@kurento-room/protocol';
+import { Errors, notificationFrame, type NotificationParamsMap } from '@kurento-room/protocol';
 import type { Participant } from '../room/Participant.js';
 import type { RpcConnection } from './RpcConnection.js';
+
+/**
+ * Room requests of one session waiting for the one before them; more get -32029 at once. A
+ * client joining a full room (100 participants) pipelines ~99 subscriptions and their candidates
+ * behind slow negotiations, several hundred requests, so the bound is the default request burst.
+ */
+export const MAX_QUEUED_REQUESTS = 1000;
 
 /** Notifications kept for a session without a socket; a busy room makes a few per second. */
 export const MAX_MISSED_NOTIFICATIONS = 1000;
@@ -25,6 +32,8 @@ export class Session {
   graceTimer: NodeJS.Timeout | undefined;
   closed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Requests queued and not started yet. */
+  #waiting = 0;
   /**
    * What happened in the room while the socket was gone (someone joined, published, wrote): a
    * client that resumes gets it in order, or its view of the room would silently diverge.
@@ -58,9 +67,19 @@ export class Session {
     return frames.length;
   }
 
-  /** Runs `task` after every task queued before it has finished. */
+  /**
+   * Runs `task` after every task queued before it has finished. A client may pipeline requests
+   * faster than slow ones (publish, subscribe) complete; past MAX_QUEUED_REQUESTS waiting, a new
+   * one is refused at once instead of holding its params in memory.
+   */
   enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(task, task);
+    if (this.#waiting >= MAX_QUEUED_REQUESTS) return Promise.reject(Errors.tooManyQueued(MAX_QUEUED_REQUESTS));
+    this.#waiting++;
+    const counted = () => {
+      this.#waiting--;
+      return task();
+    };
+    const run = this.#queue.then(counted, counted);
     this.#queue = run.catch(() => undefined);
     return run;
   }

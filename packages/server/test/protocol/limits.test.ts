@@ -3,6 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import type { RoomServerOptions } from '../../src/index.js';
 import { eventually, FAKE_OFFER, type RpcTestClient } from '../helpers/RpcTestClient.js';
+import { MAX_QUEUED_REQUESTS } from '../../src/signalling/Session.js';
 import { startTestServer, type TestServer } from '../helpers/testServer.js';
 
 let t: TestServer | undefined;
@@ -151,6 +152,29 @@ describe('every bound has a clear error past it and affects nothing else', () =>
     await othersStillChat(alice, 'alice', 'r', bob);
     assert.equal(bob.count('sendMessage'), accepted + 1, 'refused messages never reached the room');
     assert.equal(alice.ws.readyState, WebSocket.OPEN);
+  });
+
+  it('requests queued behind a slow one: past MAX_QUEUED_REQUESTS waiting, -32029 at once; the queued ones are all answered', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // A rate limit out of the way, so that only the queue bound refuses.
+    t = await startTestServer({ customRequestHandler: () => gate.then(() => ({ done: true })), limits: { requestsPerSecond: 100_000, requestBurst: 100_000 } });
+    const c = await t.join('pipeliner', 'r1');
+    // One request runs (held by the gate), MAX_QUEUED_REQUESTS wait behind it, the rest are refused.
+    const sent = MAX_QUEUED_REQUESTS + 6;
+    const answers = Array.from({ length: sent }, () => c.request('customRequest', {}, 20_000));
+    await eventually(() => c.frames.length >= 5 + 1, 10_000, 'the refusals');
+    release();
+    const all = await Promise.all(answers);
+    const refused = all.filter((r) => r.error);
+    assert.equal(refused.length, 5);
+    for (const r of refused) {
+      assert.equal(r.error!.code, -32029);
+      assert.equal(r.error!.message, `Too many requests waiting: this session already has ${MAX_QUEUED_REQUESTS} requests queued behind a slow one; wait for their answers`);
+    }
+    assert.ok(all.slice(0, MAX_QUEUED_REQUESTS + 1).every((r) => r.result?.done === true), 'the first ones, in order, all answered');
+    // The session goes on.
+    assert.ok((await c.request('sendMessage', { message: 'still here', userMessage: 'pipeliner', roomMessage: 'r1' })).result);
   });
 
   it('ping interval: 1e9 ms is clamped, the watchdog does not overflow and drop the socket', async () => {
