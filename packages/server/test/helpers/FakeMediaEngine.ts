@@ -10,6 +10,7 @@ import {
   type SubscribeRequest,
   type VideoFilterSpec,
 } from '../../src/media/MediaEngine.js';
+import { createCounters } from '../../src/media/werift/counters.js';
 
 interface FakeEndpoint {
   kind: 'publisher' | 'subscriber';
@@ -139,16 +140,8 @@ export class FakeMediaEngine implements MediaEngine {
       publishers,
       subscribers,
       peerConnections: this.endpoints.size,
-      rtpPacketsIn: 0,
-      rtpBytesIn: 0,
-      rtpPacketsOut: 0,
-      rtpBytesOut: 0,
-      dataMessagesIn: 0,
-      dataMessagesOut: 0,
+      ...createCounters(),
       keyFrameRequests: this.keyFrameRequests.length,
-      nacksReceived: 0,
-      nackedPackets: 0,
-      reportedLostPackets: 0,
       videoFilters,
     };
   }

@@ -1,22 +1,9 @@
 import type { EngineStats } from '../MediaEngine.js';
+import { createCounters } from '../werift/counters.js';
 
+/** Every figure at zero: the engine counters (one list of them, in werift/counters.ts) and the endpoint counts. */
 export function emptyStats(): EngineStats {
-  return {
-    publishers: 0,
-    subscribers: 0,
-    peerConnections: 0,
-    rtpPacketsIn: 0,
-    rtpBytesIn: 0,
-    rtpPacketsOut: 0,
-    rtpBytesOut: 0,
-    dataMessagesIn: 0,
-    dataMessagesOut: 0,
-    keyFrameRequests: 0,
-    nacksReceived: 0,
-    nackedPackets: 0,
-    reportedLostPackets: 0,
-    videoFilters: 0,
-  };
+  return { publishers: 0, subscribers: 0, peerConnections: 0, videoFilters: 0, ...createCounters() };
 }
 
 /** Adds the per-worker figures; every field of EngineStats is a count, so sums are meaningful. */
