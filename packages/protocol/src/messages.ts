@@ -158,4 +158,17 @@ export interface NotificationParamsMap {
    * `streamId` to `newValue`; `reason` says why (`publisherAction`: the publisher asked).
    */
   streamPropertyChanged: { id: string; streamId: string; property: StreamProperty; newValue: boolean; reason: string };
+  /**
+   * Extension: the streams whose audio the server hears speaking now, loudest first (empty:
+   * nobody speaks). Sent to everyone in the room when the set or its order changes, at most a
+   * few times a second, and to each participant right after its join result (the list as it is
+   * then, often empty): so a client knows from the start that the server detects speakers.
+   */
+  activeSpeakersChanged: { speakers: ActiveSpeaker[] };
+}
+
+/** A speaking stream: `id`, the publisher's user name, and its `streamId` (e.g. `webcam`). */
+export interface ActiveSpeaker {
+  id: string;
+  streamId: string;
 }

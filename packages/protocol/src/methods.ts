@@ -31,6 +31,8 @@ export const Notification = {
   customNotification: 'custonNotification',
   /** Extension (OpenVidu's name): a publisher muted or unmuted a track. */
   streamPropertyChanged: 'streamPropertyChanged',
+  /** Extension: the streams the server hears speaking, loudest first. */
+  activeSpeakersChanged: 'activeSpeakersChanged',
 } as const;
 export type NotificationName = (typeof Notification)[keyof typeof Notification];
 

@@ -153,6 +153,14 @@ export interface MediaEngineEvents {
   mediaError: [endpointId: string, message: string];
   /** A video filter stopped on its own (its process died): the publisher's original video flows again. */
   videoFilterEnded: [publisherId: string, reason: string];
+  /**
+   * The publishers of `group` (PublishRequest.group, a room) that are speaking changed: their
+   * endpoint ids, loudest first, empty when nobody speaks any more. Sent only on a change, at
+   * most a few times a second per group. Speech is read from the RFC 6464 audio level header
+   * extension of each publisher's audio, so a publisher that did not negotiate it, or one
+   * published without a group, never appears.
+   */
+  activeSpeakers: [group: string, publisherIds: string[]];
 }
 
 export interface MediaEngine {
@@ -189,6 +197,12 @@ export interface MediaEngine {
   threadLoad?(): Promise<ThreadLoad[]>;
   /** Releases everything; idempotent. */
   close(): Promise<void>;
+  /**
+   * Whether this engine reports `activeSpeakers` (a plain flag, read once): the room then tells
+   * each joiner who speaks, which shows it that the server detects speakers. Absent or false:
+   * it never reports them, and clients detect speakers themselves.
+   */
+  readonly detectsSpeakers?: boolean;
 
   on<K extends keyof MediaEngineEvents>(event: K, listener: (...args: MediaEngineEvents[K]) => void): unknown;
   off<K extends keyof MediaEngineEvents>(event: K, listener: (...args: MediaEngineEvents[K]) => void): unknown;

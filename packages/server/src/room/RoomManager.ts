@@ -3,6 +3,7 @@ import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { Logger } from '../log.js';
 import type { MediaEngine } from '../media/MediaEngine.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
+import { ActiveSpeakers } from './ActiveSpeakers.js';
 import { MediaController } from './MediaController.js';
 import { Participant, type Notify } from './Participant.js';
 import { Room } from './Room.js';
@@ -31,6 +32,8 @@ export interface RoomStats {
 export class RoomManager extends TypedEmitter<RoomManagerEvents> {
   readonly #rooms = new Map<string, Room>();
   readonly media: MediaController;
+  /** `activeSpeakersChanged` of every room, from the engine's `activeSpeakers`. */
+  readonly speakers: ActiveSpeakers;
   #closed = false;
 
   constructor(
@@ -41,6 +44,10 @@ export class RoomManager extends TypedEmitter<RoomManagerEvents> {
   ) {
     super();
     this.media = new MediaController(engine, (name) => this.#rooms.get(name), log.child('media'));
+    this.speakers = new ActiveSpeakers(engine.detectsSpeakers === true, this.media.endpoints, (name) => this.#rooms.get(name), log.child('speakers'));
+    engine.on('activeSpeakers', (room, publisherIds) => this.speakers.onEngineReport(room, publisherIds));
+    this.media.on('streamUnpublished', (room) => this.speakers.refresh(room));
+    this.on('roomClosed', (room) => this.speakers.forget(room));
   }
 
   getRoom(name: string): Room | undefined {

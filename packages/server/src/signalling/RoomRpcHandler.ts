@@ -117,7 +117,16 @@ export class RoomRpcHandler {
       participant.grants = grants;
       session.participant = participant;
       const iceServers = iceServersFor(this.options.ice, user);
-      return { result: iceServers ? { value: peers, iceServers } : { value: peers } };
+      const speakers = this.rooms.speakers;
+      return {
+        // The original result: what the server can do beyond it is told by the notification below.
+        result: iceServers ? { value: peers, iceServers } : { value: peers },
+        after: () => {
+          // The room's speakers as they are (often none): the client learns that the server
+          // detects them before any stream of the room reaches it, and who speaks already.
+          if (speakers.enabled && this.rooms.isMember(participant)) participant.notify('activeSpeakersChanged', { speakers: speakers.current(room) });
+        },
+      };
     },
 
     publishVideo: async (session, params) => {
@@ -145,6 +154,8 @@ export class RoomRpcHandler {
           const room = this.rooms.getRoom(p.roomName);
           if (!changed || !room || !this.rooms.isMember(p)) return;
           room.broadcast('streamPropertyChanged', { id: p.name, streamId, property, newValue, reason: PUBLISHER_ACTION }, p.name);
+          // A muted microphone leaves the speakers at once; an unmuted one that the engine still hears comes back.
+          if (property === 'audioActive') this.rooms.speakers.refresh(room.name);
         },
       };
     },

@@ -14,6 +14,8 @@ import { createCounters } from '../../src/media/werift/counters.js';
 
 interface FakeEndpoint {
   kind: 'publisher' | 'subscriber';
+  /** The group (room) a publisher was published in. */
+  group?: string;
   publisherId?: string;
   candidates: IceCandidateInit[];
   filter?: VideoFilterSpec;
@@ -32,6 +34,8 @@ export class FakeMediaEngine implements MediaEngine {
   negotiationDelayMs = 0;
   /** What filterSupport() answers; tests switch it to exercise both cases. */
   support: FilterSupport = { available: true, missing: [] };
+  /** It reports speakers when a test calls speak(). */
+  readonly detectsSpeakers = true;
   /** Every setVideoFilter call, in order. */
   readonly filterCalls: Array<{ publisherId: string; filter: VideoFilterSpec | null }> = [];
 
@@ -56,7 +60,7 @@ export class FakeMediaEngine implements MediaEngine {
 
   async publish(request: PublishRequest) {
     const sdpAnswer = await this.negotiate(request.endpointId, request.sdpOffer);
-    this.endpoints.set(request.endpointId, { kind: 'publisher', candidates: [] });
+    this.endpoints.set(request.endpointId, { kind: 'publisher', candidates: [], ...(request.group !== undefined ? { group: request.group } : {}) });
     // Like a real engine, candidates are gathered right after the answer is made.
     setImmediate(() =>
       this.emitEvent('iceCandidate', request.endpointId, { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 }),
@@ -117,6 +121,25 @@ export class FakeMediaEngine implements MediaEngine {
     if (!endpoint?.filter) return;
     delete endpoint.filter;
     this.emitEvent('videoFilterEnded', publisherId, reason);
+  }
+
+  /**
+   * Reports the speakers of `group` as a real engine does (`activeSpeakers`): only live
+   * publishers of that group, loudest first. Throws for an id a real engine could not report,
+   * so a test cannot make the room layer look at endpoints that do not exist.
+   */
+  speak(group: string, publisherIds: string[]): void {
+    for (const id of publisherIds) {
+      const endpoint = this.endpoints.get(id);
+      if (endpoint?.kind !== 'publisher' || endpoint.group !== group) throw new Error(`${id} is not a publisher of group ${group}`);
+    }
+    this.emitEvent('activeSpeakers', group, [...publisherIds]);
+  }
+
+  /** The id of the live publisher whose id ends with `suffix` (ids are the room layer's choice). */
+  publisherId(suffix: string): string {
+    for (const [id, e] of this.endpoints) if (e.kind === 'publisher' && id.endsWith(suffix)) return id;
+    throw new Error(`no publisher endpoint ending with ${suffix}`);
   }
 
   async release(endpointId: string) {

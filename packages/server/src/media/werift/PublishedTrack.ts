@@ -9,9 +9,11 @@
  * source keeps flowing.
  */
 import type { MediaStreamTrack, RTCRtpHeaderExtensionParameters, RTCRtpTransceiver, RtpPacket } from 'werift';
+import { audioLevelExtensionId, levelOf, readAudioLevel } from './audioLevel.js';
 import type { CodecChoice } from './codecs.js';
 import type { Counters } from './counters.js';
 import type { RtpForwarder } from './RtpForwarder.js';
+import { SpeakingDetector, type SpeakingDetectorOptions } from './SpeakingDetector.js';
 import { isVp8KeyFrameStart } from './vp8.js';
 
 export type TrackSource = 'original' | 'filtered';
@@ -33,17 +35,39 @@ export class PublishedTrack {
   #paused = false;
   /** Unmuted, waiting for a keyframe (VP8) before the sinks get packets again. */
   #resuming = false;
+  /**
+   * Whether this audio track is speaking, from the RFC 6464 level of its packets; undefined for
+   * video, or when the publisher did not negotiate the audio level extension.
+   */
+  readonly speech: SpeakingDetector | undefined;
+  /** The publisher's id of the audio level extension (0: not negotiated). */
+  readonly #audioLevelId: number;
 
-  constructor(transceiver: RTCRtpTransceiver, track: MediaStreamTrack, codec: CodecChoice, counters: Counters) {
+  constructor(
+    transceiver: RTCRtpTransceiver,
+    track: MediaStreamTrack,
+    codec: CodecChoice,
+    counters: Counters,
+    speaking?: Readonly<SpeakingDetectorOptions>,
+  ) {
     this.kind = codec.kind;
     this.codec = codec;
     this.transceiver = transceiver;
     this.track = track;
     this.#counters = counters;
+    this.#audioLevelId = this.kind === 'audio' && speaking ? audioLevelExtensionId(transceiver.headerExtensions) : 0;
+    this.speech = this.#audioLevelId !== 0 ? new SpeakingDetector(speaking) : undefined;
+    const speech = this.speech;
+    const levelId = this.#audioLevelId;
     this.#unsubscribe = track.onReceiveRtp.subscribe((rtp: RtpPacket) => {
       this.#counters.rtpPacketsIn++;
       // The decrypted packet's size, from fields werift's parser already filled in.
       this.#counters.rtpBytesIn += rtp.header.payloadOffset + rtp.payload.length + rtp.header.paddingSize;
+      if (speech) {
+        // One byte of the already parsed header, no allocation.
+        const byte = readAudioLevel(rtp.header.extensions, levelId);
+        if (byte >= 0) speech.addSample(levelOf(byte));
+      }
       if (this.#tap) this.#tap(rtp);
       if (this.#active !== 'original' && !this.#switchOn(rtp, 'original')) return;
       if ((this.#paused || this.#resuming) && !this.#resumeOn(rtp)) return;

@@ -20,6 +20,7 @@ import { inspectOffer, restrictOffer, type SectionPlan } from './offerSdp.js';
 import { PeerEndpoint, type EndpointContext } from './PeerEndpoint.js';
 import { PublishedTrack } from './PublishedTrack.js';
 import { RtpForwarder, extensionIdMap } from './RtpForwarder.js';
+import type { SpeakingDetector, SpeakingDetectorOptions } from './SpeakingDetector.js';
 import type { SubscriberEndpoint } from './SubscriberEndpoint.js';
 import { VideoFilterRun, type VideoFilterRunOptions } from './VideoFilterRun.js';
 import type { FaceOverlayFilterSpec } from '../MediaEngine.js';
@@ -30,6 +31,8 @@ export interface PublisherOptions {
   keyFrameIntervalMs: number;
   /** Upper bound advertised with REMB; 0 disables REMB. */
   maxBitrate: number;
+  /** Watch the audio tracks for speech (RFC 6464 levels) with these settings; absent: do not. */
+  speaking?: Readonly<SpeakingDetectorOptions>;
 }
 
 const REMB_INTERVAL_MS = 1000;
@@ -106,7 +109,7 @@ export class PublisherEndpoint extends PeerEndpoint {
       const choice = transceiver.mLineIndex === undefined ? undefined : this.#choices.get(transceiver.mLineIndex);
       const track = transceiver.receiver.tracks[0];
       if (!choice || !track) continue;
-      const published = new PublishedTrack(transceiver, track, choice, this.ctx.counters);
+      const published = new PublishedTrack(transceiver, track, choice, this.ctx.counters, this.#options.speaking);
       this.tracks.push(published);
       if (this.#options.loopback && transceiver.direction === 'sendrecv') this.#loopBack(published, transceiver);
     }
@@ -121,6 +124,13 @@ export class PublisherEndpoint extends PeerEndpoint {
       ),
     );
     this.listen(transceiver.sender.onPictureLossIndication, () => this.requestKeyFrame());
+  }
+
+  /** The speaking detectors of the audio tracks that carry levels. */
+  get speechDetectors(): SpeakingDetector[] {
+    const out: SpeakingDetector[] = [];
+    for (const t of this.tracks) if (t.speech) out.push(t.speech);
+    return out;
   }
 
   /** The published track a subscriber's n-th section of `kind` receives. */

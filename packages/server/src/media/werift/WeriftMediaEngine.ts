@@ -19,12 +19,14 @@ import {
   type PublishRequest,
   type SubscribeRequest,
 } from '../MediaEngine.js';
+import { ActiveSpeakerMonitor, DEFAULT_SPEAKER_INTERVAL_MS } from './ActiveSpeakerMonitor.js';
 import { createCounters, type Counters } from './counters.js';
 import { probeGstreamer, type GstreamerOptions } from './gstSupport.js';
 import { LivenessMonitor } from './LivenessMonitor.js';
 import { errorMessage, toLogFn, type MediaLogFn, type MediaLogger } from './log.js';
 import type { EndpointContext, PeerEndpoint } from './PeerEndpoint.js';
 import { PublisherEndpoint } from './PublisherEndpoint.js';
+import { DEFAULT_SPEAKING_OPTIONS, validateSpeakingOptions, type SpeakingDetectorOptions } from './SpeakingDetector.js';
 import { SubscriberEndpoint } from './SubscriberEndpoint.js';
 
 /**
@@ -39,6 +41,14 @@ const DEFAULT_KEYFRAME_INTERVAL_MS = 250;
  * inside the room's 10 s grace period, and twice libwebrtc's 2.5 s ICE keepalive interval.
  */
 export const DEFAULT_INACTIVITY_TIMEOUT_MS = 5000;
+
+/** Active speaker detection of an engine: the detector's settings, how often groups are evaluated, how orders change. */
+export interface SpeakerDetectionOptions extends Partial<SpeakingDetectorOptions> {
+  /** How often each group's speakers are evaluated (and at most reported), ms. Default 250. */
+  intervalMs?: number;
+  /** Level difference (dB) that reorders two speakers already ranked. Default 6. */
+  rankMarginDb?: number;
+}
 
 export interface WeriftMediaEngineOptions {
   /** Extra host addresses for ICE; werift skips loopback unless listed. Default ['127.0.0.1']. */
@@ -61,6 +71,12 @@ export interface WeriftMediaEngineOptions {
   keyFrameIntervalMs?: number;
   /** Bitrate cap sent to publishers with REMB, in bit/s; 0 disables. Default 2,500,000. */
   maxPublisherBitrate?: number;
+  /**
+   * Active speakers (the `activeSpeakers` event) from the RFC 6464 audio levels of publishers
+   * with a group. Default on with the defaults of SpeakingDetector and ActiveSpeakerMonitor;
+   * false turns it off (nothing is read from the packets).
+   */
+  speakerDetection?: SpeakerDetectionOptions | false;
   /** Video filters (GStreamer processes). */
   filters?: {
     /** Default true: filters run where GStreamer has what they need. */
@@ -112,6 +128,10 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
   readonly #keyFrameIntervalMs: number;
   readonly #maxPublisherBitrate: number;
   readonly #filters: NonNullable<WeriftMediaEngineOptions['filters']>;
+  /** Detector settings for publishers with a group; undefined when detection is off. */
+  readonly #speaking: Readonly<SpeakingDetectorOptions> | undefined;
+  readonly #speakers: ActiveSpeakerMonitor | undefined;
+  readonly detectsSpeakers: boolean;
   #filterSupport: Promise<FilterSupport> | undefined;
   #closed = false;
 
@@ -126,6 +146,18 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
       throw new RangeError(`inactivityTimeoutMs must be a non-negative number, got ${String(options.inactivityTimeoutMs)}`);
     }
     this.#liveness = new LivenessMonitor(inactivityTimeoutMs);
+    const detection = options.speakerDetection ?? {};
+    this.detectsSpeakers = detection !== false;
+    if (detection !== false) {
+      const { intervalMs = DEFAULT_SPEAKER_INTERVAL_MS, rankMarginDb, ...detector } = detection;
+      const speaking = { ...DEFAULT_SPEAKING_OPTIONS, ...detector };
+      validateSpeakingOptions(speaking);
+      this.#speaking = speaking;
+      this.#speakers = new ActiveSpeakerMonitor((group, ids) => this.emit('activeSpeakers', group, ids), {
+        intervalMs,
+        ...(rankMarginDb !== undefined ? { rankMarginDb } : {}),
+      });
+    }
     const peerConfig: Partial<PeerConfig> = {
       iceAdditionalHostAddresses: options.iceAdditionalHostAddresses ?? ['127.0.0.1'],
       iceUseIpv6: options.iceUseIpv6 ?? false,
@@ -179,6 +211,8 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
         dataChannels: request.dataChannels === true,
         keyFrameIntervalMs: this.#keyFrameIntervalMs,
         maxBitrate: this.#maxPublisherBitrate,
+        // Speakers are ranked within a group: a publisher without one has nobody to rank against.
+        ...(this.#speaking && request.group !== undefined ? { speaking: this.#speaking } : {}),
       });
     } catch (error) {
       throw this.#asEngineError(error, 'sdp');
@@ -188,9 +222,11 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
     this.#publishers.set(endpointId, publisher);
     try {
       const sdpAnswer = await publisher.negotiate();
+      if (request.group !== undefined) this.#speakers?.add(request.group, endpointId, publisher.speechDetectors);
       this.#log('info', 'publisher negotiated', {
         endpointId,
         tracks: publisher.tracks.map((t) => `${t.kind}:${t.codec.name}`).join(','),
+        audioLevels: publisher.speechDetectors.length > 0,
         loopback: request.loopback === true,
         dataChannels: request.dataChannels === true,
       });
@@ -300,6 +336,7 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
     if (this.#endpoints.get(endpoint.id) !== endpoint) return;
     this.#endpoints.delete(endpoint.id);
     this.#publishers.delete(endpoint.id);
+    this.#speakers?.remove(endpoint.id);
     this.#subscribers.delete(endpoint.id);
     if (endpoint instanceof SubscriberEndpoint) endpoint.publisher.subscribers.delete(endpoint);
     await endpoint.close();
@@ -323,6 +360,7 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
     await Promise.all(publishers.map((id) => this.release(id)));
     await Promise.all([...this.#endpoints.keys()].map((id) => this.release(id)));
     this.#liveness.close();
+    this.#speakers?.close();
     this.#log('info', 'media engine closed');
   }
 

@@ -91,6 +91,8 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
   #filterSupport: Promise<FilterSupport> | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** Every worker runs an engine with the same options, so they all report speakers or none does. */
+  readonly detectsSpeakers: boolean;
 
   constructor(options: WorkerPoolMediaEngineOptions = {}) {
     super();
@@ -98,6 +100,7 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     this.#size = workers ?? availableParallelism();
     if (!Number.isInteger(this.#size) || this.#size < 1) throw new RangeError(`workers must be a positive integer, got ${String(workers)}`);
     this.#engineOptions = engineOptions;
+    this.detectsSpeakers = engineOptions.speakerDetection !== false;
     this.#log = toLogFn(logger);
     this.#slots = new Array<MediaWorkerHandle | undefined>(this.#size).fill(undefined);
     // Started up front so that the first publish does not wait for a thread to load werift.

@@ -29,8 +29,16 @@ const log: MediaLogFn = (level, message, fields) => {
 
 const engine = new WeriftMediaEngine({ ...data.engine, logger: log });
 const loopDelay = new LoopDelayWindow();
-const events: Array<keyof MediaEngineEvents> = ['iceCandidate', 'endpointState', 'mediaError', 'videoFilterEnded'];
-for (const event of events) {
+// Every event of the engine goes to the pool, which relays it as it comes. A record rather than
+// a list, so that an event added to MediaEngineEvents cannot be forgotten here.
+const forwarded: { [K in keyof MediaEngineEvents]: true } = {
+  iceCandidate: true,
+  endpointState: true,
+  mediaError: true,
+  videoFilterEnded: true,
+  activeSpeakers: true,
+};
+for (const event of Object.keys(forwarded) as Array<keyof MediaEngineEvents>) {
   engine.on(event, (...args: MediaEngineEvents[typeof event]) => send({ type: 'event', event, args } as WorkerMessage));
 }
 
