@@ -30,6 +30,8 @@ export interface PublisherPeerOptions {
   content?: 'gradient' | 'noise';
   /** A fixed I420 picture (width x height) sent as every frame instead of `content`. */
   picture?: Uint8Array;
+  /** Peak of the 440 Hz tone in 16-bit samples (default 8000, about -12 dBov); 0 sends digital silence. */
+  toneAmplitude?: number;
 }
 
 /** A decoded frame: I420 planes in `data`. */
@@ -220,7 +222,7 @@ export class PublisherPeer extends PeerBase {
 
   constructor(options: PublisherPeerOptions) {
     super();
-    const { video = true, audio = true, dataChannel = false, loopback = false, width = 320, height = 240, fps = 20, content = 'gradient', picture } = options;
+    const { video = true, audio = true, dataChannel = false, loopback = false, width = 320, height = 240, fps = 20, content = 'gradient', picture, toneAmplitude = 8000 } = options;
     if (picture && picture.length !== (width * height * 3) / 2) throw new Error(`picture must be ${width}x${height} I420`);
     const direction = loopback ? 'sendrecv' : 'sendonly';
     this.#framesReceived = countRemoteVideoFrames(this.pc, (fn) => this.onCleanup(fn));
@@ -235,7 +237,7 @@ export class PublisherPeer extends PeerBase {
       let phase = 0;
       const timer = setInterval(() => {
         for (let i = 0; i < samples.length; i++) {
-          samples[i] = Math.round(8000 * Math.sin(phase));
+          samples[i] = Math.round(toneAmplitude * Math.sin(phase));
           phase += (2 * Math.PI * 440) / sampleRate;
         }
         source.onData({ samples, sampleRate });

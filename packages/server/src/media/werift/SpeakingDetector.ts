@@ -8,6 +8,10 @@
  * level has stayed above `startDbov` for `startMs`, and stops only after it has stayed below the
  * lower `stopDbov` for the longer `stopMs`. Two thresholds and two delays keep the set of
  * speakers from flapping on every breath between words, and a cough from making a speaker.
+ *
+ * Only the level counts, not the V (voice activity) bit: libwebrtc, which every Chromium-based
+ * client uses, sets V on digitally silent packets as well (level 127, V 1), so the bit tells
+ * nothing the level does not.
  */
 import { SILENCE_LEVEL } from './audioLevel.js';
 
