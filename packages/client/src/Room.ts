@@ -53,7 +53,16 @@ export class Room extends Emitter<RoomEventMap> {
   private readonly localParticipant: Participant;
   private participants = new Map<string, Participant>();
   private streams = new Map<string, Stream>();
+  /**
+   * Global ids of the streams speaking: in the order they started (the client's own detection),
+   * or loudest first as the server listed them (`serverSpeakers`).
+   */
   private speaking: string[] = [];
+  /**
+   * The server detects speakers: it sent `activeSpeakersChanged` (which it does right after the
+   * join result), so the client's own detection stays off. An original server never sends it.
+   */
+  private serverSpeakers = false;
   private detectors = new Map<Stream, SpeakerDetector>();
   private speakerTimer?: ReturnType<typeof setInterval>;
   private audioContext?: AudioContext;
@@ -172,8 +181,9 @@ export class Room extends Emitter<RoomEventMap> {
     if (this.streams.get(stream.getGlobalID()) === stream) this.streams.delete(stream.getGlobalID());
   }
 
-  /** @internal Watches a received stream's audio for speaker events (needs an AudioContext). */
+  /** @internal Watches a received stream's audio for speaker events (needs an AudioContext), unless the server does. */
   startSpeakerDetection(stream: Stream): void {
+    if (this.serverSpeakers) return;
     const AudioContext = this.env.AudioContext;
     const media = stream.getMediaStream();
     if (!AudioContext || !media || media.getAudioTracks().length === 0 || this.detectors.has(stream)) return;
@@ -225,6 +235,8 @@ export class Room extends Emitter<RoomEventMap> {
         return this.emit('custom-message-received', { params });
       case Notification.streamPropertyChanged:
         return this.onStreamPropertyChanged(params as unknown as NotificationParamsMap['streamPropertyChanged']);
+      case Notification.activeSpeakersChanged:
+        return this.onActiveSpeakersChanged(params as unknown as NotificationParamsMap['activeSpeakersChanged']);
     }
   }
 
@@ -293,8 +305,8 @@ export class Room extends Emitter<RoomEventMap> {
       for (const info of peer.streams ?? []) streams.push(this.remoteStream(participant, info));
     }
     this.speakerTimer = setInterval(() => {
-      const last = this.speaking[this.speaking.length - 1];
-      if (last !== undefined) this.emit('update-main-speaker', { participantId: last });
+      const main = this.mainSpeaker();
+      if (main !== undefined) this.emit('update-main-speaker', { participantId: main });
     }, this.updateSpeakerInterval);
     if (this.subscribeToStreams) for (const stream of streams) stream.subscribe();
     this.emit('room-connected', { participants, streams });
@@ -367,8 +379,66 @@ export class Room extends Emitter<RoomEventMap> {
     this.speakerTimer = undefined;
     for (const stream of [...this.detectors.keys()]) this.stopSpeakerDetection(stream);
     this.speaking = [];
+    // A later join learns again whether the server detects speakers.
+    this.serverSpeakers = false;
     this.audioContext?.close().catch(() => undefined);
     this.audioContext = undefined;
+  }
+
+  /** The main speaker: the latest one (own detection), or the server's loudest remote stream. */
+  private mainSpeaker(): string | undefined {
+    if (!this.serverSpeakers) return this.speaking[this.speaking.length - 1];
+    return this.speaking.find((id) => this.streams.get(id)?.isLocal() === false);
+  }
+
+  /**
+   * The server's speakers, loudest first. The first list (right after the join result) switches
+   * the client's own detection off for good: from then on the server's list alone makes
+   * `stream-speaking` / `stream-stopped-speaking` (the difference from the previous list),
+   * `active-speakers-changed` and `update-main-speaker`.
+   */
+  private onActiveSpeakersChanged({ speakers }: NotificationParamsMap['activeSpeakersChanged']): void {
+    if (!Array.isArray(speakers)) return;
+    if (!this.serverSpeakers) {
+      for (const stream of [...this.detectors.keys()]) this.stopSpeakerDetection(stream);
+      this.serverSpeakers = true;
+      this.speaking = [];
+    }
+    const streams: Stream[] = [];
+    for (const speaker of speakers) {
+      const streamId = typeof speaker?.streamId === 'string' ? speaker.streamId : DEFAULT_STREAM_ID;
+      const stream = typeof speaker?.id === 'string' ? this.participants.get(speaker.id)?.getStream(streamId) : undefined;
+      if (stream && !streams.includes(stream)) streams.push(stream);
+    }
+    this.setServerSpeakers(streams);
+  }
+
+  /** Makes `streams` the speakers, with the events of what changed. */
+  private setServerSpeakers(streams: Stream[]): void {
+    const before = this.speaking;
+    const mainBefore = this.mainSpeaker();
+    this.speaking = streams.map((s) => s.getGlobalID());
+    for (const id of before) if (!this.speaking.includes(id)) this.emit('stream-stopped-speaking', { participantId: id });
+    for (const id of this.speaking) if (!before.includes(id)) this.emit('stream-speaking', { participantId: id });
+    this.emit('active-speakers-changed', { streams });
+    const main = this.mainSpeaker();
+    if (main !== undefined && main !== mainBefore) this.emit('update-main-speaker', { participantId: main });
+  }
+
+  /**
+   * A stream is about to go away: with the server's speakers, it leaves them first (the server
+   * sends its list before it announces the end of a stream, so this acts only when the client
+   * learns of the end otherwise, e.g. from a rejoin).
+   */
+  private dropServerSpeaker(stream: Stream): void {
+    const gone = stream.getGlobalID();
+    if (!this.serverSpeakers || !this.speaking.includes(gone)) return;
+    const rest: Stream[] = [];
+    for (const id of this.speaking) {
+      const other = this.streams.get(id);
+      if (id !== gone && other) rest.push(other);
+    }
+    this.setServerSpeakers(rest);
   }
 
   private participantFor(id: string): Participant {
@@ -420,7 +490,10 @@ export class Room extends Emitter<RoomEventMap> {
   private onParticipantUnpublished({ name, streamId }: NotificationParamsMap['participantUnpublished']): void {
     const participant = this.participants.get(name);
     if (!participant || participant.isLocal()) return;
-    const stream = participant.removeStream(typeof streamId === 'string' ? streamId : DEFAULT_STREAM_ID);
+    const id = typeof streamId === 'string' ? streamId : DEFAULT_STREAM_ID;
+    const known = participant.getStream(id);
+    if (known) this.dropServerSpeaker(known);
+    const stream = participant.removeStream(id);
     if (!stream) return;
     this.emit('participant-unpublished', { participant, stream });
     this.emit('stream-removed', { stream });
@@ -431,6 +504,7 @@ export class Room extends Emitter<RoomEventMap> {
     const participant = this.participants.get(name);
     if (!participant || participant.isLocal()) return;
     const streams = Object.values(participant.getStreams());
+    for (const stream of streams) this.dropServerSpeaker(stream);
     this.dropParticipant(participant);
     this.emit('participant-left', { participant });
     for (const stream of streams) this.emit('stream-removed', { stream });

@@ -38,11 +38,26 @@ export interface RoomEventMap {
   'stream-property-changed': { stream: Stream; property: StreamProperty; newValue: boolean; reason: string };
   /** A chat message of the room, including the echo of one's own. */
   newMessage: { room: string; user: string; message: string };
-  /** `participantId` is the stream's global id, `<user>_<streamId>`, as in the original. */
+  /**
+   * A stream started speaking. `participantId` is the stream's global id, `<user>_<streamId>`, as
+   * in the original. With a server that detects speakers (it sends `activeSpeakersChanged`) this
+   * follows the server's list, local streams included; with an original server the client
+   * listens to each received stream itself (thresholdSpeaker).
+   */
   'stream-speaking': { participantId: string };
   'stream-stopped-speaking': { participantId: string };
-  /** Every `updateSpeakerInterval` ms while someone speaks: the most recent speaker. */
+  /**
+   * The stream to show as the main speaker. With an original server: the most recent speaker,
+   * every `updateSpeakerInterval` ms while someone speaks. With a server that detects speakers:
+   * its loudest remote stream, at once when that changes and again every `updateSpeakerInterval`
+   * ms while it speaks (one's own streams never become the main speaker).
+   */
   'update-main-speaker': { participantId: string };
+  /**
+   * The server's speakers changed (`activeSpeakersChanged`): the streams speaking now, loudest
+   * first, local ones included; empty when nobody speaks. Never emitted with an original server.
+   */
+  'active-speakers-changed': { streams: Stream[] };
   /** A `custonNotification` of the server. */
   'custom-message-received': { params: Record<string, unknown> };
   /** The server stayed unreachable (or refused to take the client back) for `reconnectTimeout` while in the room. */

@@ -2,39 +2,10 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import type { KurentoRoomClient } from '../src/index.js';
 import { SPEAKER_POLL_MS, SPEAKER_QUIET_SAMPLES } from '../src/SpeakerDetector.js';
+import { FakeAudioContext } from './support/fakeAudio.js';
 import { FakePeerConnection } from './support/fakeMedia.js';
 import { FakeRoomServer, SESSION_ID } from './support/fakeServer.js';
 import { connect, delay, nextEvent, record, until } from './support/harness.js';
-
-/** A Web Audio stand-in whose analyser reports `FakeAudioContext.level` dB in every bin. */
-class FakeAudioContext {
-  static level = -100;
-  static instances: FakeAudioContext[] = [];
-  closed = false;
-  sources: { disconnected: boolean }[] = [];
-  constructor() {
-    FakeAudioContext.instances.push(this);
-  }
-  createMediaStreamSource() {
-    const source = { disconnected: false, connect() {}, disconnect() { source.disconnected = true; } };
-    this.sources.push(source);
-    return source;
-  }
-  createAnalyser() {
-    return {
-      fftSize: 2048,
-      smoothingTimeConstant: 0.8,
-      frequencyBinCount: 8,
-      getFloatFrequencyData(bins: Float32Array) {
-        bins.fill(FakeAudioContext.level);
-        bins[0] = -Infinity;
-      },
-    };
-  }
-  async close() {
-    this.closed = true;
-  }
-}
 
 let server: FakeRoomServer;
 let kurento: KurentoRoomClient;
