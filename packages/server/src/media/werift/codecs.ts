@@ -150,7 +150,8 @@ export function weriftCodecs(choices: readonly CodecChoice[]): { audio: RTCRtpCo
 /**
  * Header extensions werift may negotiate. Transport-wide CC is video only: it carries the
  * bandwidth feedback that lets a publisher's encoder ramp up, and the subscriber side uses it
- * for the same purpose.
+ * for the same purpose. The audio level (RFC 6464) is what the server's speaker detection reads
+ * from a publisher's audio (audioLevel.ts); subscribers get it forwarded under their own id.
  */
 export function weriftHeaderExtensions(): { audio: RTCRtpHeaderExtensionParameters[]; video: RTCRtpHeaderExtensionParameters[] } {
   return {
