@@ -222,7 +222,10 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
     this.#publishers.set(endpointId, publisher);
     try {
       const sdpAnswer = await publisher.negotiate();
-      if (request.group !== undefined) this.#speakers?.add(request.group, endpointId, publisher.speechDetectors);
+      // Not for a publisher released while it negotiated: nothing would remove it from the monitor.
+      if (request.group !== undefined && this.#publishers.get(endpointId) === publisher) {
+        this.#speakers?.add(request.group, endpointId, publisher.speechDetectors);
+      }
       this.#log('info', 'publisher negotiated', {
         endpointId,
         tracks: publisher.tracks.map((t) => `${t.kind}:${t.codec.name}`).join(','),
