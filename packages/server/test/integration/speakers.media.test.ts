@@ -15,6 +15,9 @@ let users: MediaUser[] = [];
 
 before(async () => {
   server = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn', media: { workers: 2 } });
+  // Answered once both media workers have loaded werift (many seconds on a busy machine), so
+  // that the 15 s a publish may take is spent negotiating, not waiting for a thread to start.
+  assert.equal((await server.stats()).media.workers, 2);
 });
 after(async () => {
   await server.close();
