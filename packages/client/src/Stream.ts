@@ -1,5 +1,6 @@
 import {
   DEFAULT_STREAM_ID,
+  endpointNameOf,
   globalStreamId,
   JsonRpcErrorCode,
   type SdpAnswerResult,
@@ -121,7 +122,7 @@ export class Stream extends Emitter<StreamEventMap> {
 
   /** The protocol's `endpointName` for this stream's connection: the user name for `webcam`, else the global id. */
   getEndpointName(): string {
-    return this.id === DEFAULT_STREAM_ID ? this.participant.getID() : this.getGlobalID();
+    return endpointNameOf(this.participant.getID(), this.id);
   }
 
   /**
