@@ -11,6 +11,9 @@
 // cannot press it and track.stop() fires no `ended`, so the page dispatches `ended` on the
 // track, which is what the client listens to; the client then stops the track itself.
 //
+// A refusal is real too: --use-fake-ui-for-media-stream=deny makes getDisplayMedia reject with
+// NotAllowedError, which the client reports as access-denied.
+//
 // Also mute and unmute of a webcam's audio and video as events and state, in Chromium, for early
 // watchers and for a late joiner (tracks.test.ts covers the same with Node's libwebrtc).
 import assert from 'node:assert/strict';
@@ -173,6 +176,20 @@ describe('webcam and screen of one participant in Chromium', { skip }, () => {
     }
     await noErrors([ann, w1, w2, late]);
     assert.deepEqual(pageErrors, []);
+  });
+
+  it('a user who refuses to share the screen: access-denied with NotAllowedError, nothing published', async () => {
+    // --use-fake-ui-for-media-stream=deny answers every capture prompt with a refusal.
+    const refusing = await launchChromium(['--use-fake-ui-for-media-stream=deny']);
+    try {
+      const page = await refusing.newPage();
+      await page.goto(`${server.url}/test-pages/screen.html?room=refused&user=shy&screen=1`);
+      await waitForEvent(page, 'access-denied screen NotAllowedError');
+      assert.deepEqual(await events(page), ['access-denied screen NotAllowedError']);
+    } finally {
+      await refusing.close();
+    }
+    assert.equal((await fetch(`${server.url}/api/rooms/refused`)).status, 404, 'the page did not join');
   });
 
   it("user 'alice_screen' (webcam) and user 'alice' (screen): everybody receives the right stream from each", async () => {
