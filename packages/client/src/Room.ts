@@ -511,15 +511,20 @@ export class Room extends Emitter<RoomEventMap> {
     for (const stream of streams) stream.dispose();
   }
 
-  /** The stream an `endpointName` names: a user name means that user's `webcam`, otherwise a global stream id. */
-  private streamForEndpoint(endpointName: unknown): Stream | undefined {
+  /**
+   * The stream a server message names: by `sender`, its global id (this project's server sends
+   * it), else by the original's `endpointName`, where a user name means that user's `webcam` and
+   * anything else a global id (ambiguous when user `alice_screen` meets alice's `screen`: ids.ts).
+   */
+  private streamForEndpoint(endpointName: unknown, sender: unknown): Stream | undefined {
+    if (typeof sender === 'string') return this.streams.get(sender);
     if (typeof endpointName !== 'string') return undefined;
     const owner = this.participants.get(endpointName);
     return owner ? owner.getStream(DEFAULT_STREAM_ID) : this.streams.get(endpointName);
   }
 
-  private onIceCandidate({ endpointName, candidate, sdpMid, sdpMLineIndex }: NotificationParamsMap['iceCandidate']): void {
-    const stream = this.streamForEndpoint(endpointName);
+  private onIceCandidate({ endpointName, sender, candidate, sdpMid, sdpMLineIndex }: NotificationParamsMap['iceCandidate']): void {
+    const stream = this.streamForEndpoint(endpointName, sender);
     if (!stream) return;
     stream.addRemoteCandidate({ candidate, sdpMid, sdpMLineIndex }).catch((error) => {
       this.reportError(error, `Adding an ICE candidate of '${endpointName}' failed`);
@@ -530,8 +535,8 @@ export class Room extends Emitter<RoomEventMap> {
    * The server lost a connection of ours (`endpointName` says which; an original server does not
    * say): that stream is published or subscribed again, the others go on.
    */
-  private onMediaError({ error, endpointName }: NotificationParamsMap['mediaError']): void {
-    const stream = this.streamForEndpoint(endpointName);
+  private onMediaError({ error, endpointName, sender }: NotificationParamsMap['mediaError']): void {
+    const stream = this.streamForEndpoint(endpointName, sender);
     this.emit('error-media', stream ? { error: String(error), stream } : { error: String(error) });
     if (stream) void stream.recover(true);
   }

@@ -1,5 +1,6 @@
 import {
   DEFAULT_STREAM_ID,
+  endpointNameOf,
   globalStreamId,
   JsonRpcErrorCode,
   type SdpAnswerResult,
@@ -8,6 +9,7 @@ import {
   type StreamTracks,
   type TypeOfVideo,
 } from '@kurento-room/protocol';
+import { capture, watchEnded } from './capture.js';
 import { Emitter } from './Emitter.js';
 import type { StreamEventMap, StreamData } from './events.js';
 import type { Participant } from './Participant.js';
@@ -26,10 +28,19 @@ export interface StreamOptions {
   participant?: Participant;
   /** Stream id, `webcam` by default (`screen` for a second stream). */
   id?: string;
-  /** Microphone: true, false or MediaTrackConstraints (default true). */
+  /**
+   * Microphone: true, false or MediaTrackConstraints (default true). With `screen`, whether to
+   * ask the display capture for the shared tab's or system's sound (default false).
+   */
   audio?: boolean | MediaTrackConstraints;
-  /** Camera: true, false or MediaTrackConstraints (default true). */
+  /** Camera: true, false or MediaTrackConstraints (default true); with `screen`, constraints of the display capture. */
   video?: boolean | MediaTrackConstraints;
+  /**
+   * Local: capture the screen (a window, a tab) with `getDisplayMedia` in `init()` instead of the
+   * camera; `typeOfVideo` becomes `SCREEN`. When the capture ends by itself (the browser's own
+   * "Stop sharing"), the stream is unpublished and released, and the room emits `stream-removed`.
+   */
+  screen?: boolean;
   /** Open a data channel with the media (local: publish it; joins the room with `dataChannels`). */
   data?: boolean;
   /** Remote streams: receive video / audio (default true). */
@@ -37,7 +48,7 @@ export interface StreamOptions {
   recvAudio?: boolean;
   /** A MediaStream to publish instead of asking `getUserMedia` in `init()` (e.g. a screen capture). */
   mediaStream?: MediaStream;
-  /** Local: what the video is, told to the others when publishing (default `CAMERA`). */
+  /** Local: what the video is, told to the others when publishing (default `SCREEN` with `screen`, else `CAMERA`). */
   typeOfVideo?: TypeOfVideo;
 }
 
@@ -79,6 +90,8 @@ export class Stream extends Emitter<StreamEventMap> {
   private remote: StreamTracks = {};
   /** Local: the audio / video state the server last heard of (undefined: not published). */
   private told?: { audioActive: boolean; videoActive: boolean };
+  /** Stops watching a screen capture for its end (set while watched). */
+  private unwatch?: () => void;
 
   constructor(room: Room, options: StreamOptions = {}, local = true) {
     super();
@@ -109,7 +122,7 @@ export class Stream extends Emitter<StreamEventMap> {
 
   /** The protocol's `endpointName` for this stream's connection: the user name for `webcam`, else the global id. */
   getEndpointName(): string {
-    return this.id === DEFAULT_STREAM_ID ? this.participant.getID() : this.getGlobalID();
+    return endpointNameOf(this.participant.getID(), this.id);
   }
 
   /**
@@ -223,7 +236,8 @@ export class Stream extends Emitter<StreamEventMap> {
   }
 
   getTypeOfVideo(): TypeOfVideo {
-    return (this.local ? this.options.typeOfVideo : this.remote.typeOfVideo) ?? 'CAMERA';
+    if (!this.local) return this.remote.typeOfVideo ?? 'CAMERA';
+    return this.options.typeOfVideo ?? (this.options.screen ? 'SCREEN' : 'CAMERA');
   }
 
   /** @internal Remote: the stream entry of the join result or of `participantPublished`. */
@@ -275,22 +289,24 @@ export class Stream extends Emitter<StreamEventMap> {
   }
 
   /**
-   * Local: asks for camera and microphone with the `audio` / `video` constraints and emits
-   * `access-accepted` or `access-denied`. Resolves to whether access was granted.
+   * Local: asks for camera and microphone with the `audio` / `video` constraints (with `screen`,
+   * for a display capture) and emits `access-accepted` or `access-denied` (the user refused, or
+   * no device matched). A `mediaStream` given in the options is used as it is. Resolves to
+   * whether access was granted.
    */
   async init(): Promise<boolean> {
     if (!this.local) throw new Error(`Stream '${this.getGlobalID()}' is remote: only local streams can be initialised`);
     this.participant.addStream(this);
     try {
       if (!this.localMedia) {
-        const audio = this.options.audio ?? true;
-        const video = this.options.video ?? true;
-        if (audio || video) {
-          const getUserMedia = this.room.env.getUserMedia;
-          if (!getUserMedia) throw new Error('getUserMedia is not available: pass it in the KurentoRoom options');
-          this.localMedia = await getUserMedia({ audio, video });
-        }
+        const screen = this.options.screen === true;
+        this.localMedia = await capture(this.room.env, {
+          screen,
+          audio: this.options.audio ?? !screen,
+          video: this.options.video ?? true,
+        });
       }
+      this.watchCapture();
       this.applyTrackState();
       for (const video of this.videos) video.srcObject = this.getMediaStream() ?? null;
       this.emit('access-accepted', { stream: this });
@@ -423,11 +439,35 @@ export class Stream extends Emitter<StreamEventMap> {
   /** Closes everything: connection, local capture tracks, elements created by the DOM helpers. */
   dispose(): void {
     this.wanted = false;
+    this.unwatch?.();
+    this.unwatch = undefined;
     this.disconnect();
     if (this.local) for (const track of this.localMedia?.getTracks() ?? []) track.stop();
     for (const element of this.elements) element.remove();
     this.elements = [];
     this.videos = [];
+  }
+
+  /** A screen stream follows its capture: when the browser ends it, the stream goes (captureEnded). */
+  private watchCapture(): void {
+    if (!this.local || !this.options.screen || !this.localMedia || this.unwatch) return;
+    this.unwatch = watchEnded(this.localMedia, () => this.captureEnded());
+  }
+
+  /**
+   * The screen capture ended by itself (the browser's "Stop sharing", the shared window closed):
+   * the stream is unpublished if it was, released (tracks, connection, elements) and taken out
+   * of its participant, and the room emits `stream-removed` for it, as for a remote stream that
+   * goes. A later share needs a new Stream.
+   */
+  private captureEnded(): void {
+    this.unwatch = undefined;
+    if (this.peer) {
+      this.unpublish().catch((error) => this.room.reportError(error, `Unpublishing '${this.getGlobalID()}' after its capture ended failed`));
+    }
+    if (this.participant.getStream(this.id) === this) this.participant.removeStream(this.id);
+    this.dispose();
+    this.room.emit('stream-removed', { stream: this });
   }
 
   /** `streamId` for publish and unpublish requests: omitted for `webcam`, as the original sends them. */
@@ -463,7 +503,10 @@ export class Stream extends Emitter<StreamEventMap> {
     let peer: Peer | undefined;
     try {
       room.assertJoined(`${what} '${this.getGlobalID()}'`);
-      if (publishing) this.participant.addStream(this);
+      if (publishing) {
+        this.participant.addStream(this);
+        this.watchCapture();
+      }
       const RTCPeerConnection = room.env.RTCPeerConnection;
       if (!RTCPeerConnection) throw new Error('RTCPeerConnection is not available: pass it in the KurentoRoom options');
       const wantsData = this.isDataChannelEnabled();
@@ -526,6 +569,8 @@ export class Stream extends Emitter<StreamEventMap> {
   private sendCandidate(peer: Peer, candidate: RTCIceCandidate): void {
     const params = {
       endpointName: this.getEndpointName(),
+      // The endpointName of the original is ambiguous between users (ids.ts); the global id is not.
+      sender: this.getGlobalID(),
       candidate: candidate.candidate,
       sdpMid: candidate.sdpMid ?? '',
       sdpMLineIndex: candidate.sdpMLineIndex ?? 0,

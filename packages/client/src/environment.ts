@@ -8,6 +8,7 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 export type RTCPeerConnectionConstructor = new (configuration?: RTCConfiguration) => RTCPeerConnection;
 export type GetUserMedia = (constraints: MediaStreamConstraints) => Promise<MediaStream>;
+export type GetDisplayMedia = (options: DisplayMediaStreamOptions) => Promise<MediaStream>;
 export type AudioContextConstructor = new () => AudioContext;
 
 /**
@@ -19,6 +20,8 @@ export interface KurentoRoomOptions {
   RTCPeerConnection?: RTCPeerConnectionConstructor;
   /** Defaults to `navigator.mediaDevices.getUserMedia`. */
   getUserMedia?: GetUserMedia;
+  /** For streams with `screen: true`; defaults to `navigator.mediaDevices.getDisplayMedia`. */
+  getDisplayMedia?: GetDisplayMedia;
   /** For speaker detection; without one (e.g. in Node) speaker events are not produced. */
   AudioContext?: AudioContextConstructor;
   /** For the DOM helpers `playOnlyVideo` / `playThumbnail`. */
@@ -47,6 +50,7 @@ export function resolveEnvironment(options: KurentoRoomOptions = {}): Environmen
     WebSocket: options.WebSocket ?? g.WebSocket,
     RTCPeerConnection: options.RTCPeerConnection ?? g.RTCPeerConnection,
     getUserMedia: options.getUserMedia ?? (media?.getUserMedia ? (c: MediaStreamConstraints) => media.getUserMedia(c) : undefined),
+    getDisplayMedia: options.getDisplayMedia ?? (media?.getDisplayMedia ? (o: DisplayMediaStreamOptions) => media.getDisplayMedia(o) : undefined),
     AudioContext: options.AudioContext ?? g.AudioContext,
     document: options.document ?? g.document,
     rtcConfiguration: options.rtcConfiguration,

@@ -23,7 +23,11 @@ export interface RoomEventMap {
   'stream-subscribed': { stream: Stream };
   /** A remote participant published a new stream. */
   'stream-added': { stream: Stream };
-  /** A remote stream went away (unpublished, or its participant left). */
+  /**
+   * A stream went away: a remote one was unpublished or its participant left; a local screen
+   * stream (`screen: true`) whose capture ended by itself (the browser's "Stop sharing") was
+   * unpublished and released (`stream.isLocal()` tells them apart).
+   */
   'stream-removed': { stream: Stream };
   /**
    * A `mediaError` notification of the server. `stream`: the stream whose connection the server

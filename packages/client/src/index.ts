@@ -10,6 +10,7 @@ export type {
   WebSocketConstructor,
   RTCPeerConnectionConstructor,
   GetUserMedia,
+  GetDisplayMedia,
   AudioContextConstructor,
 } from './environment.js';
 export { SpeakerDetector } from './SpeakerDetector.js';

@@ -79,7 +79,7 @@ test('publish(): sendonly offer, publishVideo {sdpOffer, doLoopback:false, track
   // own candidates go out with the own user name
   await until(() => server.requests('onIceCandidate').some((r) => r.params!.endpointName === 'bob'), 'own candidate');
   const candidate = server.requests('onIceCandidate').find((r) => r.params!.endpointName === 'bob')!;
-  assert.deepEqual(candidate.params, { endpointName: 'bob', ...LOCAL_CANDIDATE });
+  assert.deepEqual(candidate.params, { endpointName: 'bob', sender: 'bob_webcam', ...LOCAL_CANDIDATE });
 });
 
 test('a second publish() while publishing does not send a second publishVideo', async () => {

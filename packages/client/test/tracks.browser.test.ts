@@ -1,6 +1,6 @@
 // Any mix of tracks in real Chromium (fake camera and microphone) against the real server:
 // video-only, audio+video and audio-only publishers, each watched by a page that asks for audio
-// and video, and a video-only publisher that watches its own loopback. Video is proven by frames
+// and video, and each publisher shape watching its own loopback. Video is proven by frames
 // the <video> element presented, audio by RTP packets counted in the subscriber's getStats.
 // A video-only publisher used to leave every subscriber with "Failed to set remote answer sdp:
 // The m= section with mid='1' should be rejected". The client now offers only the kinds the
@@ -79,6 +79,20 @@ describe('any mix of tracks in Chromium', { skip }, () => {
     assert.equal(await watcher.evaluate(() => (window as any).inbound('cam_webcam', 'audio', 'packetsReceived')), 0, 'no audio from a video-only publisher');
     for (const page of [publisher, watcher]) assert.deepEqual((await events(page)).filter((e) => /error|denied/.test(e)), []);
     await Promise.all([publisher.close(), watcher.close()]);
+  });
+
+  it('audio+video and audio-only publishers with loopback get their own media back: frames decoded, audio samples received', async () => {
+    const both = await open('loop-av', 'both', 'audio=1&video=1&loopback=1');
+    const mic = await open('loop-a', 'mic', 'audio=1&video=0&loopback=1');
+    await waitForEvent(both, 'stream-subscribed both_webcam');
+    await waitForEvent(mic, 'stream-subscribed mic_webcam');
+    assert.ok((await waitForFrames(both, '#local video', 10)) >= 10);
+    assert.ok((await waitForInbound(both, 'both_webcam', 'video', 'framesDecoded')) > 0);
+    assert.ok((await waitForInbound(both, 'both_webcam', 'audio', 'totalSamplesReceived')) > 0);
+    assert.ok((await waitForInbound(mic, 'mic_webcam', 'audio', 'totalSamplesReceived')) > 0);
+    assert.equal(await mic.evaluate(() => (window as any).inbound('mic_webcam', 'video', 'packetsReceived')), 0, 'no video looped back to an audio-only publisher');
+    for (const page of [both, mic]) assert.deepEqual((await events(page)).filter((e) => /error|denied/.test(e)), []);
+    await Promise.all([both.close(), mic.close()]);
   });
 
   it('audio+video and audio-only publishers are watched: frames decoded, audio samples received', async () => {

@@ -52,7 +52,14 @@ export interface UnsubscribeFromVideoParams {
   sender: string;
 }
 export interface OnIceCandidateParams {
+  /** The original's name of the endpoint: the publisher's user name for `webcam`, `<user>_<streamId>` otherwise. */
   endpointName: string;
+  /**
+   * Extension: the stream the candidate belongs to as `<user>_<streamId>` (the form of
+   * `receiveVideoFrom.sender`), which names it unambiguously; when given, the server routes by it
+   * and not by `endpointName`. See `ids.ts` for why `endpointName` alone can be ambiguous.
+   */
+  sender?: string;
   candidate: string;
   sdpMid: string;
   sdpMLineIndex: number;
@@ -132,6 +139,8 @@ export interface RequestResultMap {
 
 export interface IceCandidateNotification {
   endpointName: string;
+  /** Extension: the stream of the endpoint as `<user>_<streamId>`, as in `onIceCandidate.sender`. */
+  sender?: string;
   candidate: string;
   sdpMid: string;
   sdpMLineIndex: number;
@@ -149,8 +158,9 @@ export interface NotificationParamsMap {
    * A media failure. `endpointName` (an extension; the original sends `error` only) names the
    * endpoint that died, as in `iceCandidate`: the publisher's user name for its `webcam` stream,
    * `<user>_<streamId>` otherwise; the stream is gone and may be published or subscribed again.
+   * `sender` (extension too) names the same stream as `<user>_<streamId>`, which is never ambiguous.
    */
-  mediaError: { error: string; endpointName?: string };
+  mediaError: { error: string; endpointName?: string; sender?: string };
   iceCandidate: IceCandidateNotification;
   custonNotification: Record<string, unknown>;
   /**

@@ -56,6 +56,7 @@ export const paramSchemas: { [M in keyof RequestParamsMap]: Record<string, Field
   unsubscribeFromVideo: { sender: req('string', senderChars) },
   onIceCandidate: {
     endpointName: req('string', senderChars),
+    sender: opt('string', senderChars),
     candidate: req('string', 4096),
     sdpMid: req('string', 256),
     sdpMLineIndex: req('integer'),
@@ -105,10 +106,15 @@ function checkField(name: string, spec: FieldSpec, value: unknown, limits: Param
         ? null
         : Errors.invalidParams(`Request element '${name}' must be one of ${values.map((v) => `'${v}'`).join(', ')}, got ${JSON.stringify(value)}`);
     }
-    case 'streamId':
-      return typeof value === 'string' && STREAM_ID_PATTERN.test(value)
-        ? null
-        : Errors.invalidParams(`Request element '${name}' must be 1-64 letters, digits or '-'`);
+    case 'streamId': {
+      if (typeof value === 'string' && STREAM_ID_PATTERN.test(value)) return null;
+      // '_' is the one character a stream id can never hold: it ends the user name in '<user>_<streamId>'.
+      const why =
+        typeof value === 'string' && value.includes('_')
+          ? `, got '${value.slice(0, 80)}': '_' separates the user name from the stream id in '<user>_<streamId>', so a stream id cannot contain it`
+          : '';
+      return Errors.invalidParams(`Request element '${name}' must be 1-64 letters, digits or '-'${why}`);
+    }
   }
 }
 

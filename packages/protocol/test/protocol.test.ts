@@ -1,12 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_PARAM_LIMITS, JsonRpcErrorCode, nameProblem, parseMessage, parseSender, validateParams, globalStreamId } from '@kurento-room/protocol';
+import { DEFAULT_PARAM_LIMITS, JsonRpcErrorCode, endpointNameOf, nameProblem, parseMessage, parseSender, validateParams, globalStreamId } from '@kurento-room/protocol';
 
 describe('parseSender', () => {
   it('splits at the last underscore so user names may contain _', () => {
     assert.deepEqual(parseSender('alice_webcam'), { user: 'alice', streamId: 'webcam' });
     assert.deepEqual(parseSender('john_doe_webcam'), { user: 'john_doe', streamId: 'webcam' });
     assert.equal(globalStreamId('john_doe'), 'john_doe_webcam');
+  });
+  it("no two (user, stream) pairs read the same: user alice_screen's webcam and alice's screen", () => {
+    assert.equal(globalStreamId('alice_screen', 'webcam'), 'alice_screen_webcam');
+    assert.equal(globalStreamId('alice', 'screen'), 'alice_screen');
+    assert.deepEqual(parseSender('alice_screen_webcam'), { user: 'alice_screen', streamId: 'webcam' });
+    assert.deepEqual(parseSender('alice_screen'), { user: 'alice', streamId: 'screen' });
+    // The original's endpointName is the same string for both: hence `sender` beside it.
+    assert.equal(endpointNameOf('alice_screen', 'webcam'), 'alice_screen');
+    assert.equal(endpointNameOf('alice', 'screen'), 'alice_screen');
   });
   it('rejects senders without a usable split', () => {
     assert.equal(parseSender('alice'), null);
@@ -69,6 +78,19 @@ describe('validateParams', () => {
   it('accepts only safe stream ids', () => {
     assert.equal(validateParams('unpublishVideo', { streamId: 'screen' }).ok, true);
     assert.equal(validateParams('unpublishVideo', { streamId: 'a_b' }).ok, false);
+  });
+  it("says why a stream id cannot hold '_'", () => {
+    const r = validateParams('publishVideo', { sdpOffer: 'v=0', doLoopback: false, streamId: 'my_screen' });
+    assert.match(!r.ok ? r.error.message : '', /got 'my_screen': '_' separates the user name from the stream id in '<user>_<streamId>'/);
+    const other = validateParams('publishVideo', { sdpOffer: 'v=0', doLoopback: false, streamId: 'a b' });
+    assert.equal(!other.ok ? other.error.message : '', "Request element 'streamId' must be 1-64 letters, digits or '-'");
+  });
+  it('onIceCandidate takes an optional sender, a bounded string', () => {
+    const base = { endpointName: 'alice_screen', candidate: 'c', sdpMid: '0', sdpMLineIndex: 0 };
+    assert.equal(validateParams('onIceCandidate', { ...base, sender: 'alice_screen_webcam' }).ok, true);
+    assert.equal(validateParams('onIceCandidate', base).ok, true);
+    assert.equal(validateParams('onIceCandidate', { ...base, sender: 7 }).ok, false);
+    assert.equal(validateParams('onIceCandidate', { ...base, sender: 'x'.repeat(DEFAULT_PARAM_LIMITS.nameChars + 66) }).ok, false);
   });
 });
 

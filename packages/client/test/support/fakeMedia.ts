@@ -1,11 +1,19 @@
 // Small stand-ins for the browser media objects the client touches, for unit tests.
 
-export class FakeTrack {
+/** A track; like a real one, stop() fires no `ended` (the browser ending a capture does: `end()`). */
+export class FakeTrack extends EventTarget {
   enabled = true;
   stopped = false;
-  constructor(readonly kind: 'audio' | 'video') {}
+  constructor(readonly kind: 'audio' | 'video') {
+    super();
+  }
   stop(): void {
     this.stopped = true;
+  }
+  /** What the browser does when the user presses its own "Stop sharing". */
+  end(): void {
+    this.stopped = true;
+    this.dispatchEvent(new Event('ended'));
   }
 }
 

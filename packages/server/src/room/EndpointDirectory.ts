@@ -4,6 +4,8 @@ export interface EndpointOwner {
   readonly participant: Participant;
   /** The `endpointName` the protocol uses for this endpoint in `iceCandidate` messages. */
   readonly endpointName: string;
+  /** The stream the endpoint carries as `<user>_<streamId>`: unlike `endpointName`, never ambiguous. */
+  readonly sender: string;
   readonly kind: 'publisher' | 'subscriber';
 }
 

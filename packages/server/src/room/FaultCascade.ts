@@ -93,6 +93,6 @@ export class FaultCascade {
       cause: fault?.cause ?? 'unknown',
       ...(fault?.silentMs !== undefined ? { lastAliveMsAgo: fault.silentMs } : {}),
     });
-    p.notify('mediaError', { error: faultMessage(owner.endpointName, fault), endpointName: owner.endpointName });
+    p.notify('mediaError', { error: faultMessage(owner.endpointName, fault), endpointName: owner.endpointName, sender: owner.sender });
   }
 }

@@ -64,6 +64,7 @@ export class MediaController extends TypedEmitter<MediaControllerEvents> {
       if (!owner) return;
       owner.participant.notify('iceCandidate', {
         endpointName: owner.endpointName,
+        sender: owner.sender,
         candidate: candidate.candidate,
         sdpMid: candidate.sdpMid,
         sdpMLineIndex: candidate.sdpMLineIndex,
@@ -96,9 +97,10 @@ export class MediaController extends TypedEmitter<MediaControllerEvents> {
     if (p.published.has(streamId)) throw Errors.alreadyPublishing(p.name, streamId);
     const endpointId = this.endpoints.newId('pub', `${p.name}_${streamId}`);
     const endpointName = p.ownEndpointName(streamId);
+    const sender = globalStreamId(p.name, streamId);
     const stream: PublishedStream = { streamId, endpointId, loopback, phase: 'negotiating', tracks: { ...tracks } };
     p.published.set(streamId, stream);
-    this.endpoints.set(endpointId, { participant: p, endpointName, kind: 'publisher' });
+    this.endpoints.set(endpointId, { participant: p, endpointName, sender, kind: 'publisher' });
     let answer: string;
     try {
       ({ sdpAnswer: answer } = await this.engine.publish({ endpointId, sdpOffer, loopback, dataChannels: p.dataChannels, group: p.roomName }));
@@ -119,7 +121,7 @@ export class MediaController extends TypedEmitter<MediaControllerEvents> {
     if (p.published.get(streamId) !== stream) throw Errors.notJoined(p.sessionId);
     stream.phase = 'live';
     this.emit('streamPublished', p.roomName, p.name, streamId);
-    await this.flushCandidates(p, endpointName, endpointId);
+    await this.flushCandidates(p, sender, endpointId);
     this.log.info('stream published', { room: p.roomName, user: p.name, stream: streamId, loopback });
     return answer;
   }
@@ -187,7 +189,7 @@ export class MediaController extends TypedEmitter<MediaControllerEvents> {
     if (!stream) return false;
     p.published.delete(streamId);
     this.endpoints.delete(stream.endpointId);
-    p.dropCandidates(p.ownEndpointName(streamId));
+    p.dropCandidates(globalStreamId(p.name, streamId));
     this.dropSubscriptionsTo(room, p.name, streamId);
     this.release(stream.endpointId);
     this.log.info('stream unpublished', { room: p.roomName, user: p.name, stream: streamId });
@@ -227,7 +229,7 @@ export class MediaController extends TypedEmitter<MediaControllerEvents> {
       phase: 'negotiating' as 'negotiating' | 'live',
     };
     p.subscriptions.set(key, subscription);
-    this.endpoints.set(endpointId, { participant: p, endpointName, kind: 'subscriber' });
+    this.endpoints.set(endpointId, { participant: p, endpointName, sender: key, kind: 'subscriber' });
     let answer: string;
     try {
       ({ sdpAnswer: answer } = await this.engine.subscribe({
@@ -254,7 +256,7 @@ export class MediaController extends TypedEmitter<MediaControllerEvents> {
       throw Errors.senderNotStreaming(parsed.user, parsed.streamId, room.name);
     }
     subscription.phase = 'live';
-    await this.flushCandidates(p, endpointName, endpointId);
+    await this.flushCandidates(p, key, endpointId);
     this.log.debug('subscribed', { room: room.name, user: p.name, sender: key });
     return answer;
   }
@@ -272,30 +274,49 @@ export class MediaController extends TypedEmitter<MediaControllerEvents> {
   }
 
   /**
-   * Routes a client's candidate by `endpointName`: its own name (or `<own>_<stream>`) means its
-   * own publisher endpoint, another participant's name (or global stream id) the subscription to
-   * that participant. Candidates for endpoints that do not exist yet are kept until they do.
+   * Routes a client's candidate to one of its endpoints: its own publication or its
+   * subscription to another's stream (see #candidateTarget). Candidates for endpoints that do not
+   * exist yet are kept, under the stream's global id, until they do.
    */
-  async addIceCandidate(room: Room, p: Participant, endpointName: string, candidate: IceCandidateInit): Promise<void> {
-    for (const stream of p.published.values()) {
-      if (p.ownEndpointName(stream.streamId) === endpointName) {
-        if (stream.phase === 'live') return this.addToEngine(stream.endpointId, candidate, endpointName);
-        p.bufferCandidate(endpointName, candidate);
-        return;
-      }
-    }
-    if (endpointName === p.name || this.ownsStreamName(p, endpointName)) {
-      p.bufferCandidate(endpointName, candidate);
+  async addIceCandidate(room: Room, p: Participant, endpointName: string, candidate: IceCandidateInit, sender?: string): Promise<void> {
+    const target = this.#candidateTarget(room, p, endpointName, sender);
+    const shown = sender ?? endpointName;
+    if (target.user === p.name) {
+      const stream = p.published.get(target.streamId);
+      if (stream?.phase === 'live') return this.addToEngine(stream.endpointId, candidate, shown);
+      // The publishVideo may still be on its way: candidates can race ahead of it.
+      p.bufferCandidate(target.key, candidate);
       return;
     }
-    const key = room.get(endpointName) ? globalStreamId(endpointName) : endpointName;
-    const subscription = p.subscriptions.get(key);
-    if (subscription?.phase === 'live') return this.addToEngine(subscription.endpointId, candidate, endpointName);
-    const publisherName = room.get(endpointName) ? endpointName : parseSender(endpointName)?.user;
-    if (subscription || (publisherName !== undefined && room.get(publisherName))) {
-      p.bufferCandidate(endpointName, candidate);
+    const subscription = p.subscriptions.get(target.key);
+    if (subscription?.phase === 'live') return this.addToEngine(subscription.endpointId, candidate, shown);
+    if (subscription || room.get(target.user)) {
+      p.bufferCandidate(target.key, candidate);
       return;
     }
+    throw Errors.unknownEndpoint(shown, p.name);
+  }
+
+  /**
+   * Which stream a candidate belongs to. `sender` (`<user>_<streamId>`, this project's clients
+   * send it) says it unambiguously. Without it (an original client) the `endpointName` is read as
+   * the original meant it: one's own name is one's own webcam, `<own name>_<streamId>` another
+   * own stream, another participant's name that participant's webcam, anything else a global id.
+   * That reading is ambiguous when user `alice_screen` and alice's `screen` meet in one room;
+   * original clients only know webcam streams, for which it is right.
+   */
+  #candidateTarget(room: Room, p: Participant, endpointName: string, sender: string | undefined): { user: string; streamId: string; key: string } {
+    const target = (user: string, streamId: string) => ({ user, streamId, key: globalStreamId(user, streamId) });
+    if (sender !== undefined) {
+      const parsed = parseSender(sender);
+      if (!parsed) throw Errors.invalidParams(`Request element 'sender' must be '<user>_<streamId>', got '${sender}'`);
+      return target(parsed.user, parsed.streamId);
+    }
+    if (endpointName === p.name) return target(p.name, DEFAULT_STREAM_ID);
+    const parsed = parseSender(endpointName);
+    if (parsed?.user === p.name) return target(p.name, parsed.streamId);
+    if (room.get(endpointName)) return target(endpointName, DEFAULT_STREAM_ID);
+    if (parsed) return target(parsed.user, parsed.streamId);
     throw Errors.unknownEndpoint(endpointName, p.name);
   }
 
@@ -308,11 +329,6 @@ export class MediaController extends TypedEmitter<MediaControllerEvents> {
   /** Resolves when every release started so far has completed (for orderly shutdown and tests). */
   async settled(): Promise<void> {
     while (this.#pendingReleases.size > 0) await Promise.allSettled([...this.#pendingReleases]);
-  }
-
-  private ownsStreamName(p: Participant, endpointName: string): boolean {
-    const parsed = parseSender(endpointName);
-    return parsed !== null && parsed.user === p.name;
   }
 
   private dropSubscriptionsTo(room: Room, publisherName: string, streamId: string): void {

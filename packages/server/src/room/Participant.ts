@@ -1,5 +1,5 @@
 import { DEFAULT_GRANTS, type Grants } from '../auth/accessToken.js';
-import { DEFAULT_STREAM_ID, Errors, globalStreamId, type NotificationParamsMap, type StreamInfo } from '@kurento-room/protocol';
+import { Errors, endpointNameOf, type NotificationParamsMap, type StreamInfo } from '@kurento-room/protocol';
 import { DEFAULT_LIMITS } from '../limits.js';
 import type { IceCandidateInit, VideoFilterSpec } from '../media/MediaEngine.js';
 import type { ResolvedTracks } from './streamTracks.js';
@@ -82,7 +82,7 @@ export class Participant {
    * name for the camera stream (as in the original), `<user>_<streamId>` for any other stream.
    */
   ownEndpointName(streamId: string): string {
-    return streamId === DEFAULT_STREAM_ID ? this.name : globalStreamId(this.name, streamId);
+    return endpointNameOf(this.name, streamId);
   }
 
   /** Keeps a candidate until its endpoint exists; throws (-32602) when the participant's total is reached. */

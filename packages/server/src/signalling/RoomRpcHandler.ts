@@ -3,6 +3,7 @@ import {
   Errors,
   PUBLISHER_ACTION,
   isKnownMethod,
+  parseSender,
   validateParams,
   type RequestParamsMap,
 } from '@kurento-room/protocol';
@@ -178,7 +179,8 @@ export class RoomRpcHandler {
     unsubscribeFromVideo: (session, { sender }) => {
       const p = this.member(session);
       const room = this.rooms.requireRoom(p);
-      const user = sender.includes('_') ? sender.slice(0, sender.lastIndexOf('_')) : sender;
+      // The one rule of ids.ts; a sender without '_' is taken as a bare user name.
+      const user = parseSender(sender)?.user ?? sender;
       if (!room.get(user) && !p.subscriptions.has(sender)) throw Errors.userNotFound(user, room.name);
       if (!this.rooms.media.unsubscribe(p, sender)) {
         this.log.debug('unsubscribe without subscription', { room: room.name, user: p.name, sender });
@@ -186,9 +188,9 @@ export class RoomRpcHandler {
       return { result: {} };
     },
 
-    onIceCandidate: async (session, { endpointName, candidate, sdpMid, sdpMLineIndex }) => {
+    onIceCandidate: async (session, { endpointName, sender, candidate, sdpMid, sdpMLineIndex }) => {
       const p = this.member(session);
-      await this.rooms.media.addIceCandidate(this.rooms.requireRoom(p), p, endpointName, { candidate, sdpMid, sdpMLineIndex });
+      await this.rooms.media.addIceCandidate(this.rooms.requireRoom(p), p, endpointName, { candidate, sdpMid, sdpMLineIndex }, sender);
       return { result: {} };
     },
 
