@@ -22,6 +22,8 @@ import type { IceConfig } from './ice/iceServers.js';
 import { attachRoomWebhooks } from './webhooks/roomWebhooks.js';
 import { WebhookSender } from './webhooks/WebhookSender.js';
 
+import type { ClusterOptions } from './cluster/ClusterOptions.js';
+
 export interface RoomServerOptions {
   /** TCP port; 0 picks a free one. Default 8080. */
   port?: number;
@@ -69,6 +71,8 @@ export interface RoomServerOptions {
   staticMounts?: StaticMount[];
   updateSpeakerInterval?: number;
   thresholdSpeaker?: number;
+  /** Makes this server a node of a cluster coordinated through Redis (cluster/ClusterOptions.ts). */
+  cluster?: ClusterOptions;
 }
 
 export interface RoomServerStats {
