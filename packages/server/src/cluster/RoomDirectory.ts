@@ -38,6 +38,11 @@ export class RoomDirectory {
     private readonly keys: ClusterKeys,
   ) {}
 
+  /** Whether Redis can be asked now. */
+  available(): boolean {
+    return this.link.up;
+  }
+
   /** Claims `room` for `candidate` unless a live node owns it; returns the owner. */
   async claim(room: string, candidate: string): Promise<string> {
     this.link.assertUp();
