@@ -12,7 +12,7 @@ import {
   type ParamLimits,
 } from '@kurento-room/protocol';
 import { isRoomMethod, type RequestCommand, type RoomMethod, type SessionCommand } from '../boundary/commands.js';
-import type { CommandOutcome } from '../boundary/outputs.js';
+import type { Answer, CommandOutcome } from '../boundary/outputs.js';
 import type { RoomService } from '../boundary/RoomService.js';
 import { clampPingInterval, SEND_BUFFER_CLOSE_CODE } from '../limits.js';
 import type { Logger } from '../log.js';
@@ -156,23 +156,21 @@ export class SignallingServer {
     this.complete(session, connection, id, command, outcome);
   }
 
-  /** Sends a request's outcome: the notices that go first, the answer, the notices that follow. */
+  /** Answers a request and updates what the session knows of its room. */
   private complete(session: Session, connection: RpcConnection, id: JsonRpcId, command: RequestCommand, outcome: CommandOutcome): void {
-    for (const sessionId of outcome.ended) this.endTakenOver(sessionId);
-    this.sessions.deliver(outcome.before);
-    const { answer } = outcome;
-    if ('error' in answer) {
-      const { code, message, data } = answer.error;
-      this.log.debug('request failed', { session: session.id, method: command.method, code, error: message });
-      connection.sendError(id, new RoomError(code, message, data));
-    } else {
+    this.deliver(outcome, (answer) => {
+      if ('error' in answer) {
+        const { code, message, data } = answer.error;
+        this.log.debug('request failed', { session: session.id, method: command.method, code, error: message });
+        connection.sendError(id, new RoomError(code, message, data));
+        return;
+      }
       if (command.method === 'joinRoom') session.room = { name: command.params.room, user: command.params.user };
       if (command.method === 'leaveRoom') session.room = null;
       connection.sendResult(id, { ...answer.result, sessionId: session.id });
-    }
-    this.sessions.deliver(outcome.after);
+    });
     // The original closes the session's socket once `leaveRoom` is answered.
-    if (command.method === 'leaveRoom' && !('error' in answer)) session.connection?.close(1000, 'left the room');
+    if (command.method === 'leaveRoom' && !('error' in outcome.answer)) session.connection?.close(1000, 'left the room');
   }
 
   /** kurento-jsonrpc's watchdog: after the first ping, close the socket when 3 intervals pass without one. */
@@ -272,7 +270,10 @@ export class SignallingServer {
     const room = session.room;
     session.room = null;
     try {
-      if (room) this.deliver(await this.rooms.execute({ kind: 'endSession', sessionId: session.id, room: room.name, reason }));
+      if (room) {
+        const command: SessionCommand = { kind: 'endSession', sessionId: session.id, room: room.name, reason };
+        this.deliver(await this.rooms.execute(command), (answer) => this.logRefusal(command, answer));
+      }
     } catch (error) {
       this.log.error('ending a session in its room failed', { session: session.id, room: room?.name, error: (error as Error)?.message ?? String(error) });
     } finally {
@@ -280,19 +281,26 @@ export class SignallingServer {
     }
   }
 
-  /** Sends a command nobody answers (the session's socket state) and delivers what it causes. */
+  /** Sends a command nobody waits for (the session's socket state) and delivers what it causes. */
   private tell(command: SessionCommand): void {
     this.rooms.execute(command).then(
-      (outcome) => this.deliver(outcome),
+      (outcome) => this.deliver(outcome, (answer) => this.logRefusal(command, answer)),
       (error: unknown) => this.log.error('room command failed', { kind: command.kind, session: command.sessionId, error: (error as Error)?.message ?? String(error) }),
     );
   }
 
-  /** Delivers an outcome that has no requester waiting for its answer. */
-  private deliver(outcome: CommandOutcome): void {
+  /**
+   * Delivers an outcome in its order: the sessions the room layer ended are dropped, the notices
+   * that go first are sent, then the answer, then the notices that follow it.
+   */
+  private deliver(outcome: CommandOutcome, answer: (answer: Answer) => void): void {
     for (const sessionId of outcome.ended) this.endTakenOver(sessionId);
     this.sessions.deliver(outcome.before);
-    if ('error' in outcome.answer) this.log.warn('room command refused', { error: outcome.answer.error.message });
+    answer(outcome.answer);
     this.sessions.deliver(outcome.after);
+  }
+
+  private logRefusal(command: SessionCommand, answer: Answer): void {
+    if ('error' in answer) this.log.warn('room command refused', { kind: command.kind, session: command.sessionId, error: answer.error.message });
   }
 }
