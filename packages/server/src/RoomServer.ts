@@ -15,8 +15,11 @@ import { installedPackageDir } from './packageDirs.js';
 import type { FilterSupport, MediaEngine } from './media/MediaEngine.js';
 import { ServerMetrics } from './metrics/ServerMetrics.js';
 import type { WeriftEngineOptions } from './media/werift/index.js';
+import type { RoomService } from './boundary/RoomService.js';
+import type { CustomRequestHandler } from './room/customRequest.js';
+import { LocalRoomService } from './room/LocalRoomService.js';
 import { RoomManager } from './room/RoomManager.js';
-import type { CustomRequestHandler } from './signalling/RoomRpcHandler.js';
+import { SessionRegistry } from './signalling/SessionRegistry.js';
 import { SignallingServer } from './signalling/SignallingServer.js';
 import type { IceConfig } from './ice/iceServers.js';
 import { attachRoomWebhooks } from './webhooks/roomWebhooks.js';
@@ -100,6 +103,8 @@ function pem(value: string): string {
 export class RoomServer {
   readonly rooms: RoomManager;
   readonly log: Logger;
+  /** The room layer as the signalling layer and the admin API reach it: plain data both ways. */
+  readonly #roomService: RoomService;
   readonly #http: Server;
   readonly #signalling: SignallingServer;
   readonly #engine: MediaEngine;
@@ -115,7 +120,14 @@ export class RoomServer {
     this.log = log;
     this.#engine = engine;
     const limits = resolveLimits({ ...options.limits, frameChars: options.limits?.frameChars ?? options.maxFrameChars });
-    this.rooms = new RoomManager(this.#engine, this.log.child('room'), limits);
+    // The sessions are the room layer's notification sink: what it sends on its own reaches them.
+    const sessions = new SessionRegistry();
+    this.rooms = new RoomManager(this.#engine, sessions, this.log.child('room'), limits);
+    this.#roomService = new LocalRoomService(this.rooms, this.log.child('room'), {
+      customRequestHandler: options.customRequestHandler,
+      tokenSecret: options.tokenSecret,
+      ice: options.ice,
+    });
     this.#metrics = new ServerMetrics(async () => {
       const [stats, threads] = await Promise.all([this.stats(), this.#engine.threadLoad?.() ?? []]);
       return { stats, threads };
@@ -126,11 +138,11 @@ export class RoomServer {
       if (!options.webhooks.secret) this.log.warn('webhooks are sent unsigned: set --webhook-secret so that receivers can verify them');
     }
     this.#signalling = new SignallingServer(
-      this.rooms,
+      this.#roomService,
+      sessions,
       {
         limits,
         reconnectionGraceMs: options.reconnectionGraceMs ?? Defaults.reconnectionGraceMs,
-        roomMethods: { customRequestHandler: options.customRequestHandler, tokenSecret: options.tokenSecret, ice: options.ice },
         rpcObserver: this.#metrics.rpc,
       },
       this.log.child('rpc'),
@@ -194,7 +206,8 @@ export class RoomServer {
   }
 
   async stats(): Promise<RoomServerStats> {
-    return { ...this.rooms.stats(), ...this.#signalling.stats(), media: await this.#engine.stats() };
+    const [rooms, media] = await Promise.all([this.#roomService.stats(), this.#engine.stats()]);
+    return { ...rooms, ...this.#signalling.stats(), media };
   }
 
   /** Closes every room (`roomClosed` to all), every socket and every peer connection; idempotent. */
@@ -225,7 +238,7 @@ export class RoomServer {
     try {
       const handled = await handleRest(
         {
-          rooms: this.rooms,
+          rooms: this.#roomService,
           adminSecret: this.#options.adminSecret,
           tokenSecret: this.#options.tokenSecret,
           log: this.log.child('admin'),

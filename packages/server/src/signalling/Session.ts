@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Errors, notificationFrame, type NotificationParamsMap } from '@kurento-room/protocol';
-import type { Participant } from '../room/Participant.js';
+import { Errors } from '@kurento-room/protocol';
 import type { RpcConnection } from './RpcConnection.js';
 
 /**
@@ -17,6 +16,12 @@ export function newSessionId(): string {
   return randomBytes(16).toString('base64url');
 }
 
+/** The room a session joined, as its signalling knows it: where its commands go. */
+export interface SessionRoom {
+  name: string;
+  user: string;
+}
+
 /**
  * A JSON-RPC session: outlives its WebSocket for the reconnection grace period, so a client can
  * resume it (`connect {sessionId}`) on a new socket. Room requests of one session run one at a
@@ -25,7 +30,12 @@ export function newSessionId(): string {
 export class Session {
   readonly id = newSessionId();
   connection: RpcConnection | null;
-  participant: Participant | null = null;
+  /**
+   * Set by a successful join, cleared by a successful leave. The room layer is the authority on
+   * membership (an admin may have evicted the participant since); this says whether the session
+   * is worth keeping through a lost socket and where its commands go.
+   */
+  room: SessionRoom | null = null;
   /** Ping interval announced by the client; undefined until the first ping. */
   pingIntervalMs: number | undefined;
   watchdog: NodeJS.Timeout | undefined;
@@ -46,10 +56,10 @@ export class Session {
     this.connection = connection;
   }
 
-  notify<M extends keyof NotificationParamsMap>(method: M, params: NotificationParamsMap[M]): void {
-    const frame = notificationFrame(method, params as Record<string, unknown>);
+  /** Sends a notification frame, or keeps it for a resumption while the socket is gone. */
+  send(frame: string): void {
     if (this.connection) this.connection.send(frame);
-    else if (this.participant && !this.closed) this.#keepMissed(frame);
+    else if (this.room && !this.closed) this.#keepMissed(frame);
   }
 
   #keepMissed(frame: string): void {
