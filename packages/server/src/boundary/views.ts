@@ -18,6 +18,8 @@ export interface ParticipantView {
 
 export interface RoomView {
   name: string;
+  /** In a cluster, the node that owns the room. */
+  node?: string;
   createdAt: string;
   participants: ParticipantView[];
 }

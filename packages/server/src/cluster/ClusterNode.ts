@@ -36,14 +36,14 @@ export interface EdgeSessions extends NotificationSink {
 
 export interface ClusterNodeDeps {
   nodeId: string;
-  /** host:port this node serves on, as announced to the others. */
-  address: string;
+  /** Where this node serves (its URL), as announced to the others. */
+  address: () => string;
   options: ClusterOptions;
   /** This node's own room layer. */
   local: RoomService;
   sessions: EdgeSessions;
   graceMs: number;
-  load: () => NodeLoad;
+  load: () => NodeLoad | Promise<NodeLoad>;
   log: Logger;
 }
 

@@ -58,8 +58,8 @@ export class NodeRegistry extends TypedEmitter<NodeRegistryEvents> {
     private readonly link: RedisLink,
     private readonly keys: ClusterKeys,
     readonly nodeId: string,
-    private readonly address: string,
-    private readonly load: () => NodeLoad,
+    private readonly address: string | (() => string),
+    private readonly load: () => NodeLoad | Promise<NodeLoad>,
     private readonly log: Logger,
     options: NodeRegistryOptions = {},
   ) {
@@ -123,13 +123,19 @@ export class NodeRegistry extends TypedEmitter<NodeRegistryEvents> {
 
   async #beat(): Promise<void> {
     if (!this.link.up) return;
+    let load: NodeLoad;
+    try {
+      load = await this.load();
+    } catch {
+      load = { rooms: 0, participants: 0, peerConnections: 0, cpu: 0 };
+    }
     const self: NodeInfo = {
       id: this.nodeId,
-      address: this.address,
+      address: typeof this.address === 'string' ? this.address : this.address(),
       draining: this.#draining,
       startedAt: this.#startedAt,
       updatedAt: Date.now(),
-      load: this.load(),
+      load,
     };
     try {
       const redis = this.link.commands;

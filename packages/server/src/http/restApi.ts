@@ -105,7 +105,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
 
   if (roomName === undefined || roomName === '') {
     if (method !== 'GET') return methodNotAllowed(res, 'GET'), true;
-    sendJson(res, 200, (await ctx.rooms.describeRooms()).map((r) => ({ name: r.name, createdAt: r.createdAt, participants: r.participants.length })));
+    sendJson(res, 200, (await ctx.rooms.describeRooms()).map((r) => ({ name: r.name, createdAt: r.createdAt, participants: r.participants.length, ...(r.node !== undefined ? { node: r.node } : {}) })));
     return true;
   }
   if (third === undefined) {

@@ -28,7 +28,7 @@ export interface SessionRoom {
  * time, in arrival order.
  */
 export class Session {
-  readonly id = newSessionId();
+  readonly id: string;
   connection: RpcConnection | null;
   /**
    * Set by a successful join, cleared by a successful leave. The room layer is the authority on
@@ -52,8 +52,10 @@ export class Session {
   /** Frames dropped because more than MAX_MISSED_NOTIFICATIONS piled up. */
   missedDropped = 0;
 
-  constructor(connection: RpcConnection) {
+  /** `id`: a session resumed through this server that another one started (cluster). */
+  constructor(connection: RpcConnection, id: string = newSessionId()) {
     this.connection = connection;
+    this.id = id;
   }
 
   /** Sends a notification frame, or keeps it for a resumption while the socket is gone. */

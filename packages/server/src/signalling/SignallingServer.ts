@@ -12,7 +12,7 @@ import {
   type ParamLimits,
 } from '@kurento-room/protocol';
 import { isRoomMethod, type RequestCommand, type RoomMethod, type SessionCommand } from '../boundary/commands.js';
-import type { Answer, CommandOutcome } from '../boundary/outputs.js';
+import type { Answer, CommandOutcome, Notice } from '../boundary/outputs.js';
 import type { RoomService } from '../boundary/RoomService.js';
 import { clampPingInterval, SEND_BUFFER_CLOSE_CODE } from '../limits.js';
 import type { Logger } from '../log.js';
@@ -27,7 +27,29 @@ export interface SignallingOptions {
   reconnectionGraceMs: number;
   /** Hears every JSON-RPC answer sent (metrics). */
   rpcObserver?: RpcObserver;
+  /**
+   * In a cluster: a `connect {sessionId}` for a session this server does not hold asks where it
+   * lives; non-null means its room node now sends its notifications here.
+   */
+  adoptSession?: (sessionId: string) => Promise<AdoptedSession | null>;
 }
+
+/** A session taken over from another node of a cluster (its client resumed through this one). */
+export interface AdoptedSession {
+  room: string;
+  user: string;
+  /** What the room sent while the session had no edge. */
+  missed: Notice[];
+}
+
+/** Why sessions are ended here without a word to their room, and the close code their socket gets. */
+const END_CLOSE: Record<string, [number, string]> = {
+  'taken-over': [1000, 'session taken over by a new join'],
+  adopted: [4001, 'session resumed elsewhere'],
+  // The client library reconnects; its resumption is refused, so it joins the room again (full rejoin).
+  moved: [4010, 'room moved to another node'],
+  'room-node-lost': [4010, 'room lost with its node'],
+};
 
 export interface SignallingStats {
   connections: number;
@@ -92,6 +114,13 @@ export class SignallingServer {
 
     connection.on('request', (request) => {
       if (request.method === 'connect') {
+        const wanted = request.params?.sessionId;
+        if (typeof wanted === 'string' && !this.sessions.get(wanted) && this.options.adoptSession && !session.room) {
+          void this.adopt(session, connection, request, wanted).then((adopted) => {
+            if (adopted) session = adopted;
+          });
+          return;
+        }
         const resumed = this.resume(session, connection, request);
         if (resumed) session = resumed;
         return;
@@ -245,18 +274,59 @@ export class SignallingServer {
   }
 
   /**
+   * `connect {sessionId}` for a session another node of the cluster holds (its client came back
+   * through this one): the room node hands it over, and it continues here under its own id.
+   */
+  private async adopt(current: Session, connection: RpcConnection, request: JsonRpcRequest, sessionId: string): Promise<Session | null> {
+    const adopted = await this.options.adoptSession!(sessionId).catch(() => null);
+    if (!adopted || current.closed || this.#closed) {
+      connection.sendError(request.id, new RoomError(JsonRpcErrorCode.RECONNECTION_ERROR, `reconnection error: no session '${sessionId}' to resume`));
+      return null;
+    }
+    const session = new Session(connection, sessionId);
+    session.room = { name: adopted.room, user: adopted.user };
+    this.sessions.delete(current.id);
+    current.closed = true;
+    current.clearTimers();
+    this.sessions.add(session);
+    connection.sendResult(request.id, { value: 'reconnection successful', sessionId });
+    this.sessions.deliver(adopted.missed);
+    this.log.info('session resumed from another node', { session: sessionId, user: adopted.user, room: adopted.room, replayedNotifications: adopted.missed.length });
+    return session;
+  }
+
+  /** Ids of the sessions held here that are in `room`. */
+  sessionsInRoom(room: string): string[] {
+    const ids: string[] = [];
+    for (const session of this.sessions.values()) if (session.room?.name === room && !session.closed) ids.push(session.id);
+    return ids;
+  }
+
+  /**
+   * Ends sessions whose participant the room layer already let go (a join took over the name, the
+   * room moved or was lost with its node, the client resumed through another node): no word to
+   * the room; the socket closes with a code that says why (END_CLOSE).
+   */
+  endSessions(sessionIds: readonly string[], reason: string): void {
+    const [code, text] = END_CLOSE[reason] ?? [1000, reason];
+    for (const sessionId of sessionIds) {
+      const session = this.sessions.get(sessionId);
+      if (!session || session.closed) continue;
+      this.log.info('session ended by the room layer', { session: sessionId, reason });
+      session.closed = true;
+      session.room = null;
+      session.clearTimers();
+      this.sessions.delete(sessionId);
+      session.connection?.close(code, text);
+    }
+  }
+
+  /**
    * The room layer gave this session's name to a new join (takeover: the session had no
    * socket). The room already saw it leave; here it just ends, so it can no longer be resumed.
    */
   private endTakenOver(sessionId: string): void {
-    const session = this.sessions.get(sessionId);
-    if (!session || session.closed) return;
-    this.log.info('session ended: a new join took over its name', { session: sessionId });
-    session.closed = true;
-    session.room = null;
-    session.clearTimers();
-    this.sessions.delete(sessionId);
-    session.connection?.close(1000, 'session taken over by a new join');
+    this.endSessions([sessionId], 'taken-over');
   }
 
   /**
