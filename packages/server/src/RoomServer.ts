@@ -149,6 +149,7 @@ export class RoomServer {
           deliver: (notices) => sessions.deliver(notices),
           endSessions: (ids, reason) => this.#signalling.endSessions(ids, reason),
           sessionsInRoom: (room) => this.#signalling.sessionsInRoom(room),
+          releaseSession: (id) => this.#signalling.releaseSession(id),
         },
         graceMs,
         load: () => this.#load(),

@@ -32,6 +32,8 @@ export interface EdgeSessions extends NotificationSink {
   endSessions(sessionIds: string[], reason: string): void;
   /** Ids of the sessions held here that are in `room`. */
   sessionsInRoom(room: string): string[];
+  /** Ends a session held here whose client resumed through another node; returns the frames kept for it. */
+  releaseSession(sessionId: string): string[];
 }
 
 export interface ClusterNodeDeps {
@@ -72,8 +74,19 @@ export class ClusterNode {
     this.bus = new ClusterBus(this.link, keys, this.nodeId, log.child('bus'));
     this.rooms = new RoomDirectory(this.link, keys);
     this.sessionLocations = new SessionDirectory(this.link, keys);
-    this.host = new RoomHost(this.nodeId, deps.local, deps.sessions, this.bus, this.rooms, deps.graceMs, log.child('host'), (ids, reason) =>
-      deps.sessions.endSessions(ids, reason),
+    this.host = new RoomHost(
+      this.nodeId,
+      deps.local,
+      deps.sessions,
+      this.bus,
+      this.rooms,
+      deps.graceMs,
+      log.child('host'),
+      (ids, reason) => deps.sessions.endSessions(ids, reason),
+      async (node, sessionId) =>
+        node === this.nodeId
+          ? deps.sessions.releaseSession(sessionId)
+          : ((await this.bus.request(node, { type: 'release', sessionId } satisfies NodeRequest)) as string[]),
     );
     this.service = new ClusterRoomService(this.nodeId, this.host, deps.local, this.bus, this.registry, this.rooms, this.sessionLocations, log.child('rooms'));
 
@@ -98,7 +111,7 @@ export class ClusterNode {
     try {
       const result =
         location.node === this.nodeId
-          ? this.host.adopt(this.nodeId, sessionId)
+          ? await this.host.adopt(this.nodeId, sessionId)
           : ((await this.bus.request(location.node, { type: 'adopt', sessionId } satisfies NodeRequest)) as AdoptResult);
       this.service.remember(location.room, location.node);
       return result;
@@ -145,6 +158,8 @@ export class ClusterNode {
         return this.deps.local.stats();
       case 'adopt':
         return this.host.adopt(from, request.sessionId);
+      case 'release':
+        return this.deps.sessions.releaseSession(request.sessionId);
     }
   }
 

@@ -47,6 +47,8 @@ export class RoomHost implements NotificationSink {
     private readonly log: Logger,
     /** Ends sessions held by this node without a word to the room (their participant is gone). */
     private readonly endLocalSessions: (sessionIds: string[], reason: 'taken-over' | 'moved' | 'adopted') => void,
+    /** Asks the edge `node` to end a session and hand over its kept frames (this node's own or over the bus). */
+    private readonly releaseAt: (node: string, sessionId: string) => Promise<string[]>,
   ) {}
 
   /** Runs a command from `edge`; the outcome keeps only the notifications for that edge's sessions. */
@@ -85,20 +87,25 @@ export class RoomHost implements NotificationSink {
    * A client resumes through `edge`: the session's notifications go there from now on. Throws
    * when this node does not host the session.
    */
-  adopt(edge: string, sessionId: string): AdoptResult {
+  async adopt(edge: string, sessionId: string): Promise<AdoptResult> {
     const hosted = this.#sessions.get(sessionId);
     if (!hosted || hosted.user === undefined) throw Object.assign(new Error(`no session '${sessionId}' in a room of node ${this.nodeId}`), { code: 'NO_SESSION' });
     const orphan = this.#orphans.get(sessionId);
     const previous = hosted.edge;
-    this.#sessions.set(sessionId, { ...hosted, edge });
+    let frames: string[] = [];
     if (orphan) {
       clearTimeout(orphan.timer);
       this.#orphans.delete(sessionId);
     } else if (previous !== edge) {
-      // The old edge still holds it (a client that switched nodes before its old socket died).
-      this.#post(previous, { type: 'ended', sessionIds: [sessionId], reason: 'adopted' });
+      // The old edge still holds it, its socket gone or going: it hands over what it kept.
+      frames = await this.releaseAt(previous, sessionId).catch((error: Error) => {
+        this.log.warn('the previous edge did not hand a session over', { session: sessionId, node: previous, error: error.message });
+        return [];
+      });
     }
-    return { room: hosted.room, user: hosted.user, missed: orphan?.missed ?? [] };
+    this.#sessions.set(sessionId, { ...hosted, edge });
+    void this.local.execute({ kind: 'connection', sessionId, room: hosted.room, connected: true }).then((o) => this.#routeAll(o));
+    return { room: hosted.room, user: hosted.user, missed: orphan?.missed ?? [], frames };
   }
 
   /** An edge died: its sessions in rooms here wait the grace period for their clients. */

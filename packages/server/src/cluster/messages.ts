@@ -19,13 +19,21 @@ export type NodeRequest =
    * room node moves the session's notifications to the asker and hands over what it kept while
    * the session had no edge.
    */
-  | { type: 'adopt'; sessionId: string };
+  | { type: 'adopt'; sessionId: string }
+  /**
+   * From a room node to the edge that held a session until its client resumed through another:
+   * end it here and hand over the notification frames kept for it.
+   */
+  | { type: 'release'; sessionId: string };
 
 /** The answer to `adopt`: who the session is, and the notification frames it missed. */
 export interface AdoptResult {
   room: string;
   user: string;
+  /** Kept by the room node while the session had no edge (its edge died). */
   missed: Notice[];
+  /** Kept by the session's previous edge while its socket was gone, as JSON-RPC frames. */
+  frames: string[];
 }
 
 export type NodePost =

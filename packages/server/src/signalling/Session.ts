@@ -72,6 +72,11 @@ export class Session {
     }
   }
 
+  /** Hands over the notification frames kept while the socket was gone (the client resumed elsewhere). */
+  takeMissed(): string[] {
+    return this.#missed.splice(0);
+  }
+
   /** Sends the notifications kept while the socket was gone to the (new) socket; returns how many. */
   replayMissed(): number {
     const frames = this.#missed.splice(0);

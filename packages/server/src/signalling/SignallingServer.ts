@@ -40,6 +40,8 @@ export interface AdoptedSession {
   user: string;
   /** What the room sent while the session had no edge. */
   missed: Notice[];
+  /** What its previous edge kept while its socket was gone (JSON-RPC frames). */
+  frames: string[];
 }
 
 /** Why sessions are ended here without a word to their room, and the close code their socket gets. */
@@ -290,9 +292,19 @@ export class SignallingServer {
     current.clearTimers();
     this.sessions.add(session);
     connection.sendResult(request.id, { value: 'reconnection successful', sessionId });
+    for (const frame of adopted.frames) connection.send(frame);
     this.sessions.deliver(adopted.missed);
-    this.log.info('session resumed from another node', { session: sessionId, user: adopted.user, room: adopted.room, replayedNotifications: adopted.missed.length });
+    this.log.info('session resumed from another node', { session: sessionId, user: adopted.user, room: adopted.room, replayedNotifications: adopted.frames.length + adopted.missed.length });
     return session;
+  }
+
+  /** Ends a session whose client resumed through another node, without a word to the room; returns the frames kept for it. */
+  releaseSession(sessionId: string): string[] {
+    const session = this.sessions.get(sessionId);
+    if (!session || session.closed) return [];
+    const frames = session.takeMissed();
+    this.endSessions([sessionId], 'adopted');
+    return frames;
   }
 
   /** Ids of the sessions held here that are in `room`. */
