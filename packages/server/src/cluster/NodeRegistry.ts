@@ -182,7 +182,8 @@ export class NodeRegistry extends TypedEmitter<NodeRegistryEvents> {
       this.#lastSeen.delete(id);
       stale.push(id);
       if (this.#nodes.delete(id)) {
-        this.log.warn('node down', { node: id });
+        if (left) this.log.info('node left', { node: id });
+        else this.log.warn('node down: no heartbeat', { node: id, afterMs: now - seen });
         this.emit('nodeDown', id);
       }
     }
