@@ -189,6 +189,8 @@ export class ClusterNode {
   /** After Redis came back (maybe empty): claim again every room hosted here. */
   async #reclaim(): Promise<void> {
     if (this.#closed) return;
+    // Registered first: a claim for a node without a heartbeat key is refused.
+    await this.registry.beat();
     for (const room of await this.deps.local.roomNames()) {
       try {
         const owner = await this.rooms.claim(room, this.nodeId);

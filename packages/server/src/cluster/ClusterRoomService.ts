@@ -5,7 +5,7 @@
  * room's first join. Views and stats gather every live node's. When Redis cannot be reached, the
  * rooms this node owns keep working and anything that needs another node gets a clear error.
  */
-import { JsonRpcErrorCode, type RpcErrorObject } from '@kurento-room/protocol';
+import { Errors, type RpcErrorObject } from '@kurento-room/protocol';
 import type { AdminCommand, SessionCommand } from '../boundary/commands.js';
 import type { AdminOutcome, CommandOutcome } from '../boundary/outputs.js';
 import type { RoomService } from '../boundary/RoomService.js';
@@ -18,9 +18,6 @@ import type { NodeRegistry } from './NodeRegistry.js';
 import type { RoomDirectory } from './RoomDirectory.js';
 import type { RoomHost } from './RoomHost.js';
 import type { SessionDirectory } from './SessionDirectory.js';
-
-/** JSON-RPC code of "the cluster could not do it now" answers (Redis down, owner unreachable). */
-export const CLUSTER_UNAVAILABLE_CODE = JsonRpcErrorCode.INTERNAL_ERROR;
 
 export interface NodeStats extends RoomStats {
   node: string;
@@ -151,7 +148,8 @@ export class ClusterRoomService implements RoomService {
   #unavailable(command: SessionCommand, error: unknown): CommandOutcome {
     const message = error instanceof ClusterError ? error.message : `The room's node could not be reached: ${(error as Error).message}`;
     this.log.warn('command not delivered', { session: command.sessionId, room: command.room, kind: command.kind, error: message });
-    const rpcError: RpcErrorObject = { code: CLUSTER_UNAVAILABLE_CODE, message };
+    const { code, message: text } = Errors.unavailable(message);
+    const rpcError: RpcErrorObject = { code, message: text };
     return { answer: command.kind === 'request' ? { error: rpcError } : { result: {} }, before: [], after: [], ended: [] };
   }
 

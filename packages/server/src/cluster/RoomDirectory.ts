@@ -5,6 +5,7 @@
  * released by its owner when it empties (compare-and-delete, so a late release cannot drop a
  * room that has moved). After Redis came back empty, each node re-claims the rooms it holds.
  */
+import { ClusterError } from './ClusterError.js';
 import type { ClusterKeys } from './keys.js';
 import type { RedisLink } from './RedisLink.js';
 
@@ -15,6 +16,7 @@ import type { RedisLink } from './RedisLink.js';
 const CLAIM = `
 local owner = redis.call('GET', KEYS[1])
 if owner and redis.call('EXISTS', ARGV[2] .. owner) == 1 then return owner end
+if redis.call('EXISTS', ARGV[2] .. ARGV[1]) == 0 then return false end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[2], ARGV[4])
 if owner and owner ~= ARGV[1] then redis.call('SREM', ARGV[3] .. owner, ARGV[4]) end
@@ -43,7 +45,10 @@ export class RoomDirectory {
     return this.link.up;
   }
 
-  /** Claims `room` for `candidate` unless a live node owns it; returns the owner. */
+  /**
+   * Claims `room` for `candidate` unless a live node owns it; returns the owner. A candidate
+   * without a heartbeat (just died, not yet noticed by the caller) is refused: NODE_GONE.
+   */
   async claim(room: string, candidate: string): Promise<string> {
     this.link.assertUp();
     const owner = await this.link.commands.eval(
@@ -56,6 +61,7 @@ export class RoomDirectory {
       this.keys.nodeRooms(''),
       room,
     );
+    if (owner === null) throw new ClusterError('NODE_GONE', `Node ${candidate} has no heartbeat: room '${room}' not claimed for it`);
     return String(owner);
   }
 

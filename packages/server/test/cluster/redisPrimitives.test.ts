@@ -127,6 +127,9 @@ describe('cluster primitives on a real Redis', () => {
       assert.equal(await nodes[1]!.rooms.claim('hall', 'n2'), 'n2');
       assert.deepEqual(await nodes[1]!.rooms.roomsOf('n1'), []);
       assert.deepEqual(await nodes[1]!.rooms.roomsOf('n2'), ['hall']);
+      // A candidate without a heartbeat (dead, not yet noticed by the claimant) gets nothing.
+      await assert.rejects(nodes[1]!.rooms.claim('attic', 'n1'), (e: unknown) => e instanceof ClusterError && e.code === 'NODE_GONE');
+      assert.equal(await nodes[1]!.rooms.owner('attic'), null);
     } finally {
       await nodes[1]!.close();
       await nodes[2]!.close();
@@ -187,6 +190,7 @@ describe('cluster primitives on a real Redis', () => {
       await waitFor('both links up', () => a.link.up && b.link.up);
       // Empty Redis: the room key is gone until its holder claims it again.
       assert.equal(await b.rooms.owner('kept'), null);
+      await a.registry.beat();
       assert.equal(await a.rooms.claim('kept', 'a'), 'a');
       await waitFor('both nodes registered again', async () => (await b.link.commands.smembers(keys.nodes())).length === 2);
       assert.equal(await a.bus.request('b', {}), 'pong');
