@@ -190,9 +190,10 @@ export class KurentoRoomClient implements RoomConnection {
       } catch (error) {
         rpc?.close();
         // A refusal from the server itself (the name is held by a live socket, the room is
-        // closing, ...) will not change by trying again; transport failures and a busy server will.
+        // closing, ...) will not change by trying again; transport failures, a busy server and a
+        // cluster recovering from a lost node (-32030) will.
         const code = (error as RoomError).code;
-        if (!resumable && code !== RoomErrorCode.TRANSPORT && code !== JsonRpcErrorCode.RATE_LIMITED) break;
+        if (!resumable && code !== RoomErrorCode.TRANSPORT && code !== JsonRpcErrorCode.RATE_LIMITED && code !== JsonRpcErrorCode.UNAVAILABLE) break;
       } finally {
         this.opening = undefined;
       }

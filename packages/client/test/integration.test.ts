@@ -3,111 +3,22 @@
 // the server and decoded on the far side, where decoded frames are counted.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import wrtc from '@roamhq/wrtc';
 import { createRoomServer, type RoomServer } from '@kurento-room/server';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { WorkerPoolMediaEngine } from '../../server/src/media/workers/index.js';
-import { KurentoRoom, type KurentoRoomClient, type Room, type RoomEventMap, type Stream } from '../src/index.js';
 import { delay, nextEvent, until } from './support/harness.js';
-import { countDecodedFrames, stopAllMedia, syntheticGetUserMedia, type FrameCounter } from './support/nodeMedia.js';
+import type { Stream } from '../src/index.js';
+import { stopAllMedia } from './support/nodeMedia.js';
+import { keepsDecoding, NodeUser } from './support/nodeUser.js';
 
 let server: RoomServer;
-const users: User[] = [];
+const users: NodeUser[] = [];
 
-/** One participant: a KurentoRoom connection, its room and (optionally) its published camera. */
-class User {
-  readonly received = new Map<string, { stream: Stream; counter: FrameCounter }>();
-  readonly events: { type: keyof RoomEventMap; payload: any }[] = [];
-  local?: Stream;
-
-  private constructor(
-    readonly name: string,
-    readonly kurento: KurentoRoomClient,
-    readonly room: Room,
-    /** Every WebSocket the client opened, newest last (a test cuts one like a network failure). */
-    readonly sockets: WebSocket[],
-  ) {
-    // Every received remote stream gets a decoded-frame counter on its video track.
-    room.on('stream-subscribed', ({ stream }) => {
-      if (stream.isLocal()) return;
-      const media = stream.getMediaStream();
-      assert.ok(media, `${name}: stream-subscribed for ${stream.getGlobalID()} without a media stream`);
-      this.received.get(stream.getGlobalID())?.counter.stop();
-      this.received.set(stream.getGlobalID(), { stream, counter: countDecodedFrames(media) });
-    });
-    for (const type of ['participant-joined', 'participant-left', 'participant-published', 'participant-unpublished', 'stream-added', 'stream-removed', 'newMessage', 'error-room', 'reconnecting', 'reconnected', 'lost-connection'] as const) {
-      room.on(type, (payload) => this.events.push({ type, payload }));
-    }
-  }
-
-  static async join(name: string, roomName: string, publish = true, on: RoomServer = server): Promise<User> {
-    const sockets: WebSocket[] = [];
-    class RecordedWebSocket extends WebSocket {
-      constructor(url: string) {
-        super(url);
-        sockets.push(this);
-      }
-    }
-    const kurento = await new Promise<KurentoRoomClient>((resolve, reject) => {
-      KurentoRoom(on.wsUrl, (error, k) => (error ? reject(error) : resolve(k!)), {
-        WebSocket: RecordedWebSocket as any,
-        RTCPeerConnection: wrtc.RTCPeerConnection as any,
-        getUserMedia: syntheticGetUserMedia({ width: 320, height: 240, fps: 15 }),
-        requestTimeout: 10_000,
-      });
-    });
-    const room = kurento.Room({ room: roomName, user: name });
-    const user = new User(name, kurento, room, sockets);
-    users.push(user);
-    if (publish) {
-      const local = kurento.Stream(room, { audio: true, video: true });
-      user.local = local;
-      const accepted = nextEvent(local, 'access-accepted', 5000);
-      assert.equal(await local.init(), true, `${name}: access to the synthetic camera`);
-      await accepted;
-      const published = nextEvent(room, 'stream-published', 10_000);
-      await room.connect();
-      await local.publish();
-      assert.equal((await published).stream, local);
-    } else {
-      await room.connect();
-    }
-    return user;
-  }
-
-  frames(from: string): number {
-    return this.received.get(`${from}_webcam`)?.counter.frames ?? 0;
-  }
-
-  async waitForFrames(from: string, count: number, ms = 20_000): Promise<void> {
-    await until(() => this.frames(from) >= count, `${this.name} to decode ${count} frames of ${from} (got ${this.frames(from)})`, ms);
-  }
-
-  /** Waits until `type` was emitted with a payload matching `match`, counting events from index `since` on. */
-  async waitForEvent(type: keyof RoomEventMap, match: (payload: any) => boolean, ms = 5000, since = 0): Promise<any> {
-    const find = () => this.events.slice(since).find((e) => e.type === type && match(e.payload));
-    await until(() => !!find(), `${this.name} to get '${type}'`, ms);
-    return find()!.payload;
-  }
-
-  eventsOf(type: keyof RoomEventMap): any[] {
-    return this.events.filter((e) => e.type === type).map((e) => e.payload);
-  }
-
-  stopCounters(): void {
-    for (const { counter } of this.received.values()) counter.stop();
-  }
-}
-
-/** Whether `frames()` grows by at least `by` within `ms` (media still flowing). */
-async function keepsDecoding(frames: () => number, by = 5, ms = 8000): Promise<boolean> {
-  const start = frames();
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (frames() >= start + by) return true;
-    await delay(50);
-  }
-  return false;
+/** Joins through `on` (the shared server by default) and keeps the user for the clean-up. */
+async function joinUser(name: string, roomName: string, publish = true, on: RoomServer = server): Promise<NodeUser> {
+  const user = await NodeUser.join(on.wsUrl, name, roomName, publish);
+  users.push(user);
+  return user;
 }
 
 async function serverReleased(): Promise<void> {
@@ -155,8 +66,8 @@ after(async () => {
 
 describe('client library against the real room server, media through @roamhq/wrtc', () => {
   it('two participants see each other: decoded video both ways', async () => {
-    const alice = await User.join('alice', 'two');
-    const bob = await User.join('bob', 'two');
+    const alice = await joinUser('alice', 'two');
+    const bob = await joinUser('bob', 'two');
     await Promise.all([alice.waitForFrames('bob', 15), bob.waitForFrames('alice', 15)]);
     // alice learnt of bob by notification, bob found alice in the join result.
     assert.equal(alice.eventsOf('participant-joined')[0]?.participant.getID(), 'bob');
@@ -173,8 +84,8 @@ describe('client library against the real room server, media through @roamhq/wrt
 
   it('three participants all see each other: 6 remote streams decoding', async () => {
     const names = ['ann', 'ben', 'cat'];
-    const all: User[] = [];
-    for (const name of names) all.push(await User.join(name, 'three'));
+    const all: NodeUser[] = [];
+    for (const name of names) all.push(await joinUser(name, 'three'));
     await Promise.all(all.flatMap((u) => names.filter((n) => n !== u.name).map((n) => u.waitForFrames(n, 10, 25_000))));
     for (const u of all) assert.equal(u.received.size, 2, `${u.name} receives the two others`);
     const stats = await server.stats();
@@ -183,8 +94,8 @@ describe('client library against the real room server, media through @roamhq/wrt
   });
 
   it('chat: sendMessage reaches everyone in the room, the sender included', async () => {
-    const all = [await User.join('amy', 'chat', false), await User.join('bo', 'chat', false), await User.join('cy', 'chat', false)];
-    const outsider = await User.join('dee', 'elsewhere', false);
+    const all = [await joinUser('amy', 'chat', false), await joinUser('bo', 'chat', false), await joinUser('cy', 'chat', false)];
+    const outsider = await joinUser('dee', 'elsewhere', false);
     await all[1]!.kurento.sendMessage('chat', 'bo', 'hello from bo');
     for (const u of all) {
       const message = await u.waitForEvent('newMessage', (m) => m.message === 'hello from bo');
@@ -196,9 +107,9 @@ describe('client library against the real room server, media through @roamhq/wrt
   });
 
   it('unpublish: the others get participant-unpublished + stream-removed, the participant stays, only its video stops', async () => {
-    const ann = await User.join('ann', 'unpub');
-    const ben = await User.join('ben', 'unpub');
-    const cat = await User.join('cat', 'unpub');
+    const ann = await joinUser('ann', 'unpub');
+    const ben = await joinUser('ben', 'unpub');
+    const cat = await joinUser('cat', 'unpub');
     await Promise.all([ann, ben, cat].flatMap((u) => ['ann', 'ben', 'cat'].filter((n) => n !== u.name).map((n) => u.waitForFrames(n, 5, 25_000))));
 
     const catStream = cat.local!;
@@ -243,14 +154,14 @@ describe('client library against the real room server, media through @roamhq/wrt
   });
 
   it('a dropped socket is resumed: media goes on, and room events reach the resumed session', async () => {
-    await User.join('alice', 'resume');
-    const bob = await User.join('bob', 'resume');
+    await joinUser('alice', 'resume');
+    const bob = await joinUser('bob', 'resume');
     await bob.waitForFrames('alice', 10);
     bob.sockets.at(-1)!.terminate();
     await bob.waitForEvent('reconnecting', () => true);
     // Whether carol's join lands before or after the resumption, bob must learn of it (the
     // server replays what a session missed: test/protocol/lifecycle.test.ts).
-    const carol = await User.join('carol', 'resume');
+    const carol = await joinUser('carol', 'resume');
     await bob.waitForEvent('reconnected', () => true, 10_000);
     await bob.waitForEvent('participant-joined', (p) => p.participant.getID() === 'carol');
     await Promise.all([bob.waitForFrames('carol', 10), carol.waitForFrames('bob', 10)]);
@@ -261,8 +172,8 @@ describe('client library against the real room server, media through @roamhq/wrt
 
   it('a session the server let go (grace period over) is rejoined by itself: republished, resubscribed, decoding again', async () => {
     await withOwnServer({ reconnectionGraceMs: 200, media: { workers: 1 } }, async (strict) => {
-      const alice = await User.join('alice', 'expiry', true, strict);
-      const bob = await User.join('bob', 'expiry', true, strict);
+      const alice = await joinUser('alice', 'expiry', true, strict);
+      const bob = await joinUser('bob', 'expiry', true, strict);
       await Promise.all([alice.waitForFrames('bob', 5), bob.waitForFrames('alice', 5)]);
       // bob's network is gone longer than the grace period: the server evicts him.
       const refuse = (socket: WebSocket) => socket.on('open', () => socket.terminate());
@@ -294,8 +205,8 @@ describe('client library against the real room server, media through @roamhq/wrt
   it('a media worker that dies mid-call: its streams come back by themselves (republished, resubscribed, decoding)', async () => {
     const engine = new WorkerPoolMediaEngine({ workers: 2 });
     await withOwnServer({ logLevel: 'silent', mediaEngine: engine }, async (pooled) => {
-      const alice = await User.join('alice', 'crash', true, pooled);
-      const bob = await User.join('bob', 'crash', true, pooled);
+      const alice = await joinUser('alice', 'crash', true, pooled);
+      const bob = await joinUser('bob', 'crash', true, pooled);
       await Promise.all([alice.waitForFrames('bob', 5), bob.waitForFrames('alice', 5)]);
       const worker = (await engine.workerInfo()).find((w) => w.groups.includes('crash'))!;
       const [aliceStream, bobStream] = [alice.received.get('bob_webcam')!.stream, bob.received.get('alice_webcam')!.stream];
@@ -316,8 +227,8 @@ describe('client library against the real room server, media through @roamhq/wrt
   });
 
   it('leave: the others get participant-left, and the server is back to zero', async () => {
-    const alice = await User.join('alice', 'leave');
-    const bob = await User.join('bob', 'leave');
+    const alice = await joinUser('alice', 'leave');
+    const bob = await joinUser('bob', 'leave');
     await Promise.all([alice.waitForFrames('bob', 5), bob.waitForFrames('alice', 5)]);
 
     bob.stopCounters();

@@ -36,6 +36,11 @@ export const JsonRpcErrorCode = {
    * "Too Many Requests". The request was not run; the socket stays open.
    */
   RATE_LIMITED: -32029,
+  /**
+   * Implementation-defined: a cluster node could not do it now (Redis unreachable, the room's node
+   * gone or not answering); 503 as in HTTP. Worth retrying shortly: the cluster recovers by itself.
+   */
+  UNAVAILABLE: -32030,
   /** Implementation-defined: joinRoom without a valid access token (401 as in HTTP). The message names the cause. */
   UNAUTHORIZED: -32001,
   /** Implementation-defined: the access token does not grant what was asked (403 as in HTTP). */
@@ -144,6 +149,7 @@ export const Errors = {
       JsonRpcErrorCode.RATE_LIMITED,
       `Too many requests: '${method}' refused; this socket may send ${perSecond} requests per second (bursts of ${burst}), retry later`,
     ),
+  unavailable: (reason: string) => new RoomError(JsonRpcErrorCode.UNAVAILABLE, `Service unavailable, retry shortly: ${reason}`),
   invalidParams: (message: string) => new RoomError(JsonRpcErrorCode.INVALID_PARAMS, message),
   methodNotFound: (method: string) =>
     new RoomError(JsonRpcErrorCode.METHOD_NOT_FOUND, `Method '${method}' not found`),

@@ -15,12 +15,21 @@ import { installedPackageDir } from './packageDirs.js';
 import type { FilterSupport, MediaEngine } from './media/MediaEngine.js';
 import { ServerMetrics } from './metrics/ServerMetrics.js';
 import type { WeriftEngineOptions } from './media/werift/index.js';
+import type { RoomService } from './boundary/RoomService.js';
+import type { CustomRequestHandler } from './room/customRequest.js';
+import { LocalRoomService } from './room/LocalRoomService.js';
 import { RoomManager } from './room/RoomManager.js';
-import type { CustomRequestHandler } from './signalling/RoomRpcHandler.js';
+import { SessionRegistry } from './signalling/SessionRegistry.js';
 import { SignallingServer } from './signalling/SignallingServer.js';
 import type { IceConfig } from './ice/iceServers.js';
 import { attachRoomWebhooks } from './webhooks/roomWebhooks.js';
 import { WebhookSender } from './webhooks/WebhookSender.js';
+
+import { ClusterNode } from './cluster/ClusterNode.js';
+import { defaultNodeId, type ClusterOptions } from './cluster/ClusterOptions.js';
+import type { NodeStats } from './cluster/ClusterRoomService.js';
+import type { NodeLoad } from './cluster/NodeRegistry.js';
+import type { NotificationSink } from './boundary/NotificationSink.js';
 
 export interface RoomServerOptions {
   /** TCP port; 0 picks a free one. Default 8080. */
@@ -69,6 +78,8 @@ export interface RoomServerOptions {
   staticMounts?: StaticMount[];
   updateSpeakerInterval?: number;
   thresholdSpeaker?: number;
+  /** Makes this server a node of a cluster coordinated through Redis (cluster/ClusterOptions.ts). */
+  cluster?: ClusterOptions;
 }
 
 export interface RoomServerStats {
@@ -96,6 +107,8 @@ function pem(value: string): string {
 export class RoomServer {
   readonly rooms: RoomManager;
   readonly log: Logger;
+  /** The room layer as the signalling layer and the admin API reach it: plain data both ways. */
+  readonly #roomService: RoomService;
   readonly #http: Server;
   readonly #signalling: SignallingServer;
   readonly #engine: MediaEngine;
@@ -104,30 +117,63 @@ export class RoomServer {
   readonly #webhooks: WebhookSender | undefined;
   readonly #allowedOrigins: string[] | undefined;
   readonly #metrics: ServerMetrics;
+  /** Set when this server is a node of a cluster (options.cluster). */
+  readonly #cluster: ClusterNode | undefined;
   #closing: Promise<void> | undefined;
+  #lastCpu = { usage: process.cpuUsage(), at: performance.now() };
 
   constructor(options: RoomServerOptions, engine: MediaEngine, log: Logger) {
     this.#options = options;
     this.log = log;
     this.#engine = engine;
     const limits = resolveLimits({ ...options.limits, frameChars: options.limits?.frameChars ?? options.maxFrameChars });
-    this.rooms = new RoomManager(this.#engine, this.log.child('room'), limits);
+    // The sessions are the room layer's notification sink: what it sends on its own reaches them
+    // (in a cluster through the room host, which sends other nodes' sessions theirs).
+    const sessions = new SessionRegistry();
+    const sink: NotificationSink = { deliver: (notices) => (this.#cluster ? this.#cluster.host.deliver(notices) : sessions.deliver(notices)) };
+    this.rooms = new RoomManager(this.#engine, sink, this.log.child('room'), limits);
+    const local = new LocalRoomService(this.rooms, this.log.child('room'), {
+      customRequestHandler: options.customRequestHandler,
+      tokenSecret: options.tokenSecret,
+      ice: options.ice,
+    });
+    const graceMs = options.reconnectionGraceMs ?? Defaults.reconnectionGraceMs;
+    if (options.cluster) {
+      const nodeId = options.cluster.nodeId ?? defaultNodeId(options.port ?? 8080);
+      this.#cluster = new ClusterNode({
+        nodeId,
+        address: () => (this.#http.listening ? this.url : ''),
+        options: options.cluster,
+        local,
+        sessions: {
+          deliver: (notices) => sessions.deliver(notices),
+          endSessions: (ids, reason) => this.#signalling.endSessions(ids, reason),
+          sessionsInRoom: (room) => this.#signalling.sessionsInRoom(room),
+          releaseSession: (id) => this.#signalling.releaseSession(id),
+        },
+        graceMs,
+        load: () => this.#load(),
+        log: this.log.child('cluster'),
+      });
+    }
+    this.#roomService = this.#cluster?.service ?? local;
     this.#metrics = new ServerMetrics(async () => {
       const [stats, threads] = await Promise.all([this.stats(), this.#engine.threadLoad?.() ?? []]);
       return { stats, threads };
-    });
+    }, this.#cluster?.nodeId);
     if (options.webhooks && options.webhooks.urls.length > 0) {
-      this.#webhooks = new WebhookSender({ ...options.webhooks, log: this.log.child('webhooks') });
+      this.#webhooks = new WebhookSender({ ...options.webhooks, log: this.log.child('webhooks'), ...(this.#cluster ? { node: this.#cluster.nodeId } : {}) });
       attachRoomWebhooks(this.rooms, this.#webhooks);
       if (!options.webhooks.secret) this.log.warn('webhooks are sent unsigned: set --webhook-secret so that receivers can verify them');
     }
     this.#signalling = new SignallingServer(
-      this.rooms,
+      this.#roomService,
+      sessions,
       {
         limits,
-        reconnectionGraceMs: options.reconnectionGraceMs ?? Defaults.reconnectionGraceMs,
-        roomMethods: { customRequestHandler: options.customRequestHandler, tokenSecret: options.tokenSecret, ice: options.ice },
+        reconnectionGraceMs: graceMs,
         rpcObserver: this.#metrics.rpc,
+        ...(this.#cluster ? { adoptSession: (id: string) => this.#cluster!.adopt(id) } : {}),
       },
       this.log.child('rpc'),
     );
@@ -154,8 +200,46 @@ export class RoomServer {
     });
   }
 
-  /** Starts listening; resolves once the port is bound. */
-  listen(): Promise<this> {
+  /** Starts listening (and, in a cluster, joins it); resolves once the port is bound and the node registered. */
+  async listen(): Promise<this> {
+    await this.#listenHttp();
+    if (this.#cluster) {
+      try {
+        await this.#cluster.start();
+        this.log.info('joined the cluster', { node: this.#cluster.nodeId, redis: this.#options.cluster!.redisUrl });
+      } catch (error) {
+        await this.close();
+        throw error;
+      }
+    }
+    return this;
+  }
+
+  /** The cluster node's id, or undefined for a single server. */
+  get nodeId(): string | undefined {
+    return this.#cluster?.nodeId;
+  }
+
+  /**
+   * Drains a cluster node (SIGTERM): no new rooms here, /ready answers 503, rooms go on until
+   * empty or the drain timeout, then their participants move to other nodes. A single server
+   * has nowhere to move anyone: it resolves at once.
+   */
+  async drain(): Promise<void> {
+    await this.#cluster?.drain();
+  }
+
+  /** What the registry announces of this node's load. */
+  async #load(): Promise<NodeLoad> {
+    const [rooms, media] = await Promise.all([this.rooms.stats(), this.#engine.stats()]);
+    const now = performance.now();
+    const usage = process.cpuUsage(this.#lastCpu.usage);
+    const cpu = (usage.user + usage.system) / 1000 / Math.max(1, now - this.#lastCpu.at);
+    this.#lastCpu = { usage: process.cpuUsage(), at: now };
+    return { rooms: rooms.rooms, participants: rooms.participants, peerConnections: media.peerConnections, cpu: Math.round(cpu * 100) / 100 };
+  }
+
+  #listenHttp(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#http.once('error', reject);
       this.#http.listen(this.#options.port ?? 8080, this.#options.host, () => {
@@ -164,7 +248,7 @@ export class RoomServer {
         if (!this.#options.adminSecret) {
           this.log.warn('no --admin-secret: the admin API lists rooms to anyone and closes or evicts only for clients on this machine (loopback); behind a reverse proxy on this machine set --admin-secret');
         }
-        resolve(this);
+        resolve();
       });
     });
   }
@@ -189,15 +273,31 @@ export class RoomServer {
     return this.#engine.filterSupport();
   }
 
+  /** This server's figures (in a cluster, this node's own: see clusterStats()). */
   async stats(): Promise<RoomServerStats> {
-    return { ...this.rooms.stats(), ...this.#signalling.stats(), media: await this.#engine.stats() };
+    const [rooms, media] = await Promise.all([this.rooms.stats(), this.#engine.stats()]);
+    return { ...rooms, ...this.#signalling.stats(), media };
+  }
+
+  /** In a cluster, every live node's room figures and their total; undefined for a single server. */
+  async clusterStats(): Promise<{ total: Awaited<ReturnType<RoomService['stats']>>; nodes: NodeStats[] } | undefined> {
+    if (!this.#cluster) return undefined;
+    const nodes = await this.#cluster.service.nodeStats();
+    const total = { rooms: 0, participants: 0, publishers: 0, subscriptions: 0, pendingCandidates: 0 };
+    for (const node of nodes) for (const key of Object.keys(total) as Array<keyof typeof total>) total[key] += node[key];
+    return { total, nodes };
   }
 
   /** Closes every room (`roomClosed` to all), every socket and every peer connection; idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      const hosted = this.rooms.roomNames();
       await this.rooms.close();
       this.#signalling.close();
+      if (this.#cluster) {
+        for (const room of hosted) await this.#cluster.rooms.release(room, this.#cluster.nodeId).catch(() => undefined);
+        await this.#cluster.close();
+      }
       await this.#engine.close();
       await this.#webhooks?.close();
       await new Promise<void>((resolve) => {
@@ -221,16 +321,20 @@ export class RoomServer {
     try {
       const handled = await handleRest(
         {
-          rooms: this.rooms,
+          rooms: this.#roomService,
           adminSecret: this.#options.adminSecret,
           tokenSecret: this.#options.tokenSecret,
           log: this.log.child('admin'),
           updateSpeakerInterval: this.#options.updateSpeakerInterval ?? 1800,
           thresholdSpeaker: this.#options.thresholdSpeaker ?? -50,
-          stats: async () => ({ ...(await this.stats()) }),
-          // Not ready from the moment close() starts: a load balancer stops sending new clients
-          // while the rooms are closed and the sockets still answer.
-          ready: () => this.#closing === undefined,
+          stats: async () => {
+            const own = await this.stats();
+            const cluster = await this.clusterStats();
+            return cluster ? { ...own, node: this.#cluster!.nodeId, cluster } : { ...own };
+          },
+          // Not ready from the moment close() or a drain starts: a load balancer stops sending
+          // new clients while the rooms are closed and the sockets still answer.
+          ready: () => this.#closing === undefined && !this.#cluster?.draining,
           metrics: () => this.#metrics.render(),
         },
         req,

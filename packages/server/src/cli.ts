@@ -38,7 +38,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     server.log.info('shutting down', { signal });
-    server.close().then(
+    // A cluster node drains on SIGTERM (no new rooms, rooms go on until empty or --drain-timeout,
+    // then move); SIGINT, someone at a terminal, stops at once.
+    const drained = signal === 'SIGTERM' && server.nodeId !== undefined ? server.drain() : Promise.resolve();
+    drained.then(() => server.close()).then(
       () => process.exit(0),
       (error: unknown) => {
         server.log.error('shutdown failed', { error: (error as Error).message });

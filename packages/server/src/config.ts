@@ -1,3 +1,4 @@
+import type { ClusterOptions } from './cluster/ClusterOptions.js';
 import { ConfigError, parseFlags } from './configError.js';
 import { type FileValueKind, readConfigFile } from './configFile.js';
 import { createHatRequestHandler } from './filters/hatRequestHandler.js';
@@ -66,6 +67,11 @@ Options:
                         needs --turn-secret)
   --turn-secret <s>     coturn's static-auth-secret (TURN_SECRET; needs --turn-url)
   --turn-ttl <seconds>  how long each client's TURN credentials last (TURN_TTL, default 86400)
+  --redis <url>         make this server a node of a cluster coordinated through this Redis,
+                        e.g. redis://10.0.0.5:6379 (REDIS_URL); see docs/scaling.md
+  --node-id <id>        this node's name in the cluster (NODE_ID, default <hostname>-<port>)
+  --drain-timeout <ms>  on SIGTERM, how long a node's rooms may go on before their participants
+                        are moved to other nodes (DRAIN_TIMEOUT, default 60000; needs --redis)
   -h, --help            print this help and exit
 
 Limits (past each, a clear error or close code; nothing else in the room is affected):
@@ -116,6 +122,9 @@ export const OPTIONS: ReadonlyArray<{ flag: string; env: string; kind: FileValue
   { flag: 'turn-url', env: 'TURN_URL', kind: 'repeatable' },
   { flag: 'turn-secret', env: 'TURN_SECRET', kind: 'scalar' },
   { flag: 'turn-ttl', env: 'TURN_TTL', kind: 'scalar' },
+  { flag: 'redis', env: 'REDIS_URL', kind: 'scalar' },
+  { flag: 'node-id', env: 'NODE_ID', kind: 'scalar' },
+  { flag: 'drain-timeout', env: 'DRAIN_TIMEOUT', kind: 'scalar' },
   ...LIMIT_FLAGS.map(({ flag, env }) => ({ flag, env, kind: 'scalar' as const })),
 ];
 
@@ -215,6 +224,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
   if (webhooks !== undefined) options.webhooks = { urls: webhooks, ...(webhookSecret !== undefined ? { secret: webhookSecret } : {}) };
   const ice = iceConfig(read, readList, get);
   if (ice !== undefined) options.ice = ice;
+  const cluster = clusterConfig(read);
+  if (cluster !== undefined) options.cluster = cluster;
   return { help: false, options };
 }
 
@@ -236,6 +247,32 @@ function iceConfig(
   if (ttl !== undefined && urls === undefined) throw new ConfigError('--turn-ttl needs --turn-url (TURN_URL) and --turn-secret (TURN_SECRET): it is the lifetime of their credentials');
   if (urls !== undefined && secret !== undefined) ice.turn = { urls, secret, ttlSeconds: ttl ?? DEFAULT_TURN_TTL_SECONDS };
   return ice.static !== undefined || ice.turn !== undefined ? ice : undefined;
+}
+
+/** `--redis`, `--node-id`, `--drain-timeout`, or undefined without `--redis`. */
+function clusterConfig(read: <T>(flag: string, parse: (value: string) => T) => T | undefined): ClusterOptions | undefined {
+  const url = read('redis', (v) => {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(v);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) throw new ConfigError(`--redis takes a redis:// or rediss:// URL, e.g. redis://10.0.0.5:6379, got '${v}'`);
+    return v;
+  });
+  const nodeId = read('node-id', (v) => {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(v)) throw new ConfigError(`--node-id takes 1-64 letters, digits, '.', '_' or '-', got '${v}'`);
+    return v;
+  });
+  const drain = read('drain-timeout', (v) => integer('drain-timeout', v, 0, 86_400_000));
+  // Without Redis there is no cluster: a node id or drain timeout alone is a forgotten --redis.
+  if (url === undefined) {
+    if (nodeId !== undefined) throw new ConfigError('--node-id needs --redis (REDIS_URL): a node id names this server in a cluster');
+    if (drain !== undefined) throw new ConfigError('--drain-timeout needs --redis (REDIS_URL): draining moves rooms to other nodes');
+    return undefined;
+  }
+  return { redisUrl: url, ...(nodeId !== undefined ? { nodeId } : {}), ...(drain !== undefined ? { drainTimeoutMs: drain } : {}) };
 }
 
 /** Checks a list of URLs of one kind; `takes` says which, for the error. */

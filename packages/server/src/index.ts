@@ -1,5 +1,5 @@
 export { createRoomServer, RoomServer, clientBrowserDir, demoDir, type RoomServerOptions, type RoomServerStats } from './RoomServer.js';
-export type { CustomRequestContext, CustomRequestHandler, VideoFilterAccess } from './signalling/RoomRpcHandler.js';
+export type { CustomRequestContext, CustomRequestHandler, VideoFilterAccess } from './room/customRequest.js';
 export type {
   MediaEngine,
   MediaEngineEvents,

@@ -11,10 +11,8 @@ export interface JoinAccessRequest {
   user: string;
   room: string;
   dataChannels: boolean;
-  /** The `token` parameter of joinRoom. */
-  paramToken?: string;
-  /** `access_token` of the WebSocket URL the session's socket was opened with. */
-  urlToken?: string;
+  /** The join's token: its `token` parameter, else `access_token` of the session's WebSocket URL. */
+  token?: string;
 }
 
 /** Returns the participant's grants, or throws a RoomError (-32001 for the token, -32003 for a grant) naming the cause. */
@@ -22,7 +20,7 @@ export function admitJoin(tokenSecret: string | undefined, request: JoinAccessRe
   if (!tokenSecret) return DEFAULT_GRANTS;
   let grants: Grants;
   try {
-    const claims = verifyAccessToken(tokenSecret, request.paramToken ?? request.urlToken, now);
+    const claims = verifyAccessToken(tokenSecret, request.token, now);
     checkAudience(claims, request.user, request.room);
     grants = claims.grants;
   } catch (error) {

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_STREAM_ID, RoomError, RoomErrorCode } from '@kurento-room/protocol';
 import type { FaceOverlayFilterSpec } from '../media/MediaEngine.js';
-import type { CustomRequestContext, CustomRequestHandler } from '../signalling/RoomRpcHandler.js';
+import type { CustomRequestContext, CustomRequestHandler } from '../room/customRequest.js';
 
 /** The hat drawn by default (an SVG in this package). */
 export const DEFAULT_HAT_IMAGE = fileURLToPath(new URL('../../assets/hat.svg', import.meta.url));

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
-import type { RoomManager } from '../room/RoomManager.js';
+import type { RoomService } from '../boundary/RoomService.js';
 import { decideAdminAccess, type AdminAccessConfig } from './adminAccess.js';
 import { sendEmpty, sendError, sendJson } from './respond.js';
 
 export interface RestContext extends AdminAccessConfig {
-  rooms: RoomManager;
+  /** Views and admin actions go to the room layer as data, as the signalling layer's commands do. */
+  rooms: RoomService;
   log: Logger;
   /** Client speaker-detection defaults served by the original's REST calls. */
   updateSpeakerInterval: number;
@@ -51,7 +52,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
   const method = req.method ?? 'GET';
 
   if (path === '/getAllRooms' && method === 'GET') {
-    sendJson(res, 200, ctx.rooms.roomNames());
+    sendJson(res, 200, await ctx.rooms.roomNames());
     return true;
   }
   if (path === '/getUpdateSpeakerInterval' && method === 'GET') {
@@ -83,7 +84,7 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
     if (!audit) return true;
     const room = url.searchParams.get('room');
     if (!room) return sendError(res, 400, "query parameter 'room' is required"), true;
-    if (!ctx.rooms.closeRoom(room)) return sendError(res, 404, `Room '${room}' not found`), true;
+    if (!(await ctx.rooms.administer({ kind: 'closeRoom', room })).found) return sendError(res, 404, `Room '${room}' not found`), true;
     audit('close room', { room });
     sendEmpty(res, 200);
     return true;
@@ -104,25 +105,26 @@ export async function handleRest(ctx: RestContext, req: IncomingMessage, res: Se
 
   if (roomName === undefined || roomName === '') {
     if (method !== 'GET') return methodNotAllowed(res, 'GET'), true;
-    sendJson(res, 200, ctx.rooms.dump().map((r) => ({ name: r.name, createdAt: r.createdAt, participants: r.participants.length })));
+    sendJson(res, 200, (await ctx.rooms.describeRooms()).map((r) => ({ name: r.name, createdAt: r.createdAt, participants: r.participants.length, ...(r.node !== undefined ? { node: r.node } : {}) })));
     return true;
   }
-  const room = ctx.rooms.getRoom(roomName);
   if (third === undefined) {
-    if (!room) return sendError(res, 404, `Room '${roomName}' not found`), true;
-    if (method === 'GET') return sendJson(res, 200, room.dump()), true;
+    const notFound = () => (sendError(res, 404, `Room '${roomName}' not found`), true);
     if (method === 'DELETE') {
-      ctx.rooms.closeRoom(roomName);
+      if (!(await ctx.rooms.administer({ kind: 'closeRoom', room: roomName })).found) return notFound();
       audit('close room', { room: roomName });
       return sendEmpty(res, 204), true;
     }
+    const room = await ctx.rooms.describeRoom(roomName);
+    if (!room) return notFound();
+    if (method === 'GET') return sendJson(res, 200, room), true;
     return methodNotAllowed(res, 'GET, DELETE'), true;
   }
   if (third !== 'participants' || user === undefined || user === '') return sendError(res, 404, `no API at '${path}'`), true;
   if (method !== 'DELETE') return methodNotAllowed(res, 'DELETE'), true;
-  const participant = room?.get(user);
-  if (!room || !participant) return sendError(res, 404, `User '${user}' not found in room '${roomName}'`), true;
-  ctx.rooms.evict(participant, 'evicted');
+  if (!(await ctx.rooms.administer({ kind: 'evict', room: roomName, user })).found) {
+    return sendError(res, 404, `User '${user}' not found in room '${roomName}'`), true;
+  }
   audit('evict participant', { room: roomName, user });
   sendEmpty(res, 204);
   return true;

@@ -17,7 +17,8 @@ export class ServerMetrics {
   /** Give it to the signalling layer: it counts every JSON-RPC answer. */
   readonly rpc: RpcMetrics;
 
-  constructor(read: () => Promise<Snapshot>) {
+  /** `node`: in a cluster, every series is labelled with the node's id. */
+  constructor(read: () => Promise<Snapshot>, node?: string) {
     const own = new Registry();
     const snapshot = new ScrapeSnapshot(read);
     this.rpc = new RpcMetrics(own);
@@ -25,6 +26,7 @@ export class ServerMetrics {
     registerMediaCounters(own, snapshot);
     registerWorkerMetrics(own, snapshot);
     this.#exposed = Registry.merge([own, processMetricsRegistry()]);
+    if (node !== undefined) this.#exposed.setDefaultLabels({ node });
   }
 
   /** The exposition text and its content type. */

@@ -7,6 +7,7 @@
  * A new notification, which an original client ignores (it handles the methods it knows).
  */
 import type { ActiveSpeaker } from '@kurento-room/protocol';
+import type { NotificationSink } from '../boundary/NotificationSink.js';
 import type { Logger } from '../log.js';
 import type { EndpointDirectory } from './EndpointDirectory.js';
 import type { Room } from './Room.js';
@@ -26,6 +27,7 @@ export class ActiveSpeakers {
     readonly enabled: boolean,
     private readonly endpoints: EndpointDirectory,
     private readonly lookupRoom: (name: string) => Room | undefined,
+    private readonly sink: NotificationSink,
     private readonly log: Logger,
   ) {}
 
@@ -73,7 +75,7 @@ export class ActiveSpeakers {
     if (speakers.length > 0) this.#told.set(room.name, speakers);
     else this.#told.delete(room.name);
     this.log.debug('active speakers', { room: room.name, speakers: speakers.map((s) => `${s.id}/${s.streamId}`).join(',') });
-    room.broadcast('activeSpeakersChanged', { speakers });
+    this.sink.deliver([room.notice('activeSpeakersChanged', { speakers })]);
   }
 
   /** The live stream of a member of `room` that a publisher endpoint carries; undefined for anything else. */

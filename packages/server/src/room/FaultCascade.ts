@@ -1,4 +1,6 @@
 import { RoomErrorCode } from '@kurento-room/protocol';
+import type { NotificationSink } from '../boundary/NotificationSink.js';
+import type { Notice } from '../boundary/outputs.js';
 import type { Logger } from '../log.js';
 import type { EndpointFault } from '../media/MediaEngine.js';
 import type { MediaController } from './MediaController.js';
@@ -49,6 +51,7 @@ export class FaultCascade {
   constructor(
     private readonly media: MediaController,
     private readonly lookupRoom: (name: string) => Room | undefined,
+    private readonly sink: NotificationSink,
     private readonly log: Logger,
   ) {}
 
@@ -71,12 +74,13 @@ export class FaultCascade {
     const room = this.lookupRoom(p.roomName);
     if (!room || room.get(p.name) !== p) return;
     let released: 'publication' | 'subscription' | undefined;
+    const notices: Notice[] = [];
     if (owner.kind === 'publisher') {
       const stream = [...p.published.values()].find((s) => s.endpointId === endpointId);
       // A negotiation in progress cleans up after itself: its request answers with the error.
       if (stream?.phase !== 'live') return;
       this.media.unpublish(room, p, stream.streamId);
-      this.media.announceUnpublished(room, p, stream.streamId);
+      notices.push(this.media.announceUnpublished(room, p, stream.streamId));
       released = 'publication';
     } else {
       const subscription = [...p.subscriptions.values()].find((s) => s.endpointId === endpointId);
@@ -93,6 +97,7 @@ export class FaultCascade {
       cause: fault?.cause ?? 'unknown',
       ...(fault?.silentMs !== undefined ? { lastAliveMsAgo: fault.silentMs } : {}),
     });
-    p.notify('mediaError', { error: faultMessage(owner.endpointName, fault), endpointName: owner.endpointName, sender: owner.sender });
+    notices.push(p.notice('mediaError', { error: faultMessage(owner.endpointName, fault), endpointName: owner.endpointName, sender: owner.sender }));
+    this.sink.deliver(notices);
   }
 }

@@ -7,6 +7,8 @@ import {
   type MediaEngine,
   type VideoFilterSpec,
 } from '../media/MediaEngine.js';
+import type { NotificationSink } from '../boundary/NotificationSink.js';
+import type { Notice } from '../boundary/outputs.js';
 import { EndpointDirectory } from './EndpointDirectory.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { FaultCascade } from './FaultCascade.js';
@@ -55,26 +57,30 @@ export class MediaController extends TypedEmitter<MediaControllerEvents> {
   constructor(
     private readonly engine: MediaEngine,
     private readonly lookupRoom: (name: string) => Room | undefined,
+    /** Where what the engine reports on its own (candidates, errors, failures) goes. */
+    sink: NotificationSink,
     private readonly log: Logger,
   ) {
     super();
-    this.#faults = new FaultCascade(this, lookupRoom, log);
+    this.#faults = new FaultCascade(this, lookupRoom, sink, log);
     engine.on('iceCandidate', (endpointId, candidate) => {
       const owner = this.endpoints.get(endpointId);
       if (!owner) return;
-      owner.participant.notify('iceCandidate', {
-        endpointName: owner.endpointName,
-        sender: owner.sender,
-        candidate: candidate.candidate,
-        sdpMid: candidate.sdpMid,
-        sdpMLineIndex: candidate.sdpMLineIndex,
-      });
+      sink.deliver([
+        owner.participant.notice('iceCandidate', {
+          endpointName: owner.endpointName,
+            sender: owner.sender,
+          candidate: candidate.candidate,
+          sdpMid: candidate.sdpMid,
+          sdpMLineIndex: candidate.sdpMLineIndex,
+        }),
+      ]);
     });
     engine.on('mediaError', (endpointId, message) => {
       const owner = this.endpoints.get(endpointId);
       if (!owner) return;
       this.log.warn('media error', { room: owner.participant.roomName, user: owner.participant.name, endpoint: endpointId, error: message });
-      owner.participant.notify('mediaError', { error: message });
+      sink.deliver([owner.participant.notice('mediaError', { error: message })]);
     });
     engine.on('videoFilterEnded', (endpointId, reason) => {
       const owner = this.endpoints.get(endpointId);
@@ -198,13 +204,13 @@ export class MediaController extends TypedEmitter<MediaControllerEvents> {
   }
 
   /**
-   * Tells the rest of the room that a publication ended (`streamId` only for streams other than
-   * the webcam, as the original names them). Separate from unpublish() because a client's
+   * What tells the rest of the room that a publication ended (`streamId` only for streams other
+   * than the webcam, as the original names them). Separate from unpublish() because a client's
    * unpublishVideo gets its answer between the two.
    */
-  announceUnpublished(room: Room, p: Participant, streamId: string): void {
+  announceUnpublished(room: Room, p: Participant, streamId: string): Notice<'participantUnpublished'> {
     const params = streamId === DEFAULT_STREAM_ID ? { name: p.name } : { name: p.name, streamId };
-    room.broadcast('participantUnpublished', params, p.name);
+    return room.notice('participantUnpublished', params, p.name);
   }
 
   async subscribe(room: Room, p: Participant, sender: string, sdpOffer: string): Promise<string> {

@@ -1,11 +1,10 @@
 import { DEFAULT_GRANTS, type Grants } from '../auth/accessToken.js';
-import { Errors, endpointNameOf, type NotificationParamsMap, type StreamInfo } from '@kurento-room/protocol';
+import { DEFAULT_STREAM_ID, Errors, endpointNameOf, globalStreamId, type NotificationParamsMap, type StreamInfo } from '@kurento-room/protocol';
+import type { Notice } from '../boundary/outputs.js';
+import type { ParticipantView } from '../boundary/views.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import type { IceCandidateInit, VideoFilterSpec } from '../media/MediaEngine.js';
 import type { ResolvedTracks } from './streamTracks.js';
-
-/** Sends a notification to the participant's client (through its JSON-RPC session). */
-export type Notify = <M extends keyof NotificationParamsMap>(method: M, params: NotificationParamsMap[M]) => void;
 
 export type EndpointPhase = 'negotiating' | 'live';
 
@@ -55,16 +54,26 @@ export class Participant {
 
   /** What this participant's access token allows (everything but admin when the server needs no token). */
   grants: Readonly<Grants> = DEFAULT_GRANTS;
+  /**
+   * Whether its session has a socket. One without (in its reconnection grace period) gives up
+   * its name to a new join at once, so that a crashed tab can come back.
+   */
+  connected = true;
 
   constructor(
+    /** The JSON-RPC session it belongs to: notifications for it are addressed there. */
     readonly sessionId: string,
     readonly name: string,
     readonly roomName: string,
     readonly dataChannels: boolean,
-    readonly notify: Notify,
     /** Pending candidates kept over all endpoint names: names are client input, so the per-name bound alone bounds nothing. */
     private readonly maxPendingCandidates: number = DEFAULT_LIMITS.pendingCandidates,
   ) {}
+
+  /** A notification for this participant alone. */
+  notice<M extends keyof NotificationParamsMap>(method: M, params: NotificationParamsMap[M]): Notice<M> {
+    return { sessionIds: [this.sessionId], method, params };
+  }
 
   /** Streams whose publication completed, in the `streams` shape of the protocol (track fields included). */
   liveStreams(): StreamInfo[] {
@@ -115,7 +124,7 @@ export class Participant {
     return this.#pendingTotal;
   }
 
-  dump() {
+  dump(): ParticipantView {
     return {
       name: this.name,
       joinedAt: new Date(this.joinedAt).toISOString(),

@@ -1,9 +1,11 @@
 import type { NotificationParamsMap } from '@kurento-room/protocol';
+import type { Notice } from '../boundary/outputs.js';
+import type { RoomView } from '../boundary/views.js';
 import type { Participant } from './Participant.js';
 
 /**
- * A named set of participants with unique user names. Notifications go to snapshots of the
- * participants present when they are sent, as in the original.
+ * A named set of participants with unique user names. Notifications are addressed to the
+ * participants present when they are made, as in the original.
  */
 export class Room {
   readonly participants = new Map<string, Participant>();
@@ -16,18 +18,14 @@ export class Room {
     return this.participants.get(user);
   }
 
-  /** Sends to everyone in the room except `except` (a user name). */
-  broadcast<M extends keyof NotificationParamsMap>(method: M, params: NotificationParamsMap[M], except?: string): number {
-    let sent = 0;
-    for (const p of [...this.participants.values()]) {
-      if (p.name === except) continue;
-      p.notify(method, params);
-      sent++;
-    }
-    return sent;
+  /** A notification for everyone in the room except `except` (a user name). */
+  notice<M extends keyof NotificationParamsMap>(method: M, params: NotificationParamsMap[M], except?: string): Notice<M> {
+    const sessionIds: string[] = [];
+    for (const p of this.participants.values()) if (p.name !== except) sessionIds.push(p.sessionId);
+    return { sessionIds, method, params };
   }
 
-  dump() {
+  dump(): RoomView {
     return {
       name: this.name,
       createdAt: new Date(this.createdAt).toISOString(),

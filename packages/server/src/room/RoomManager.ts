@@ -1,11 +1,14 @@
 import { Errors, type PeerInfo } from '@kurento-room/protocol';
+import type { NotificationSink } from '../boundary/NotificationSink.js';
+import type { Notice } from '../boundary/outputs.js';
+import type { RoomStats, RoomView } from '../boundary/views.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import type { Logger } from '../log.js';
 import type { MediaEngine } from '../media/MediaEngine.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { ActiveSpeakers } from './ActiveSpeakers.js';
 import { MediaController } from './MediaController.js';
-import { Participant, type Notify } from './Participant.js';
+import { Participant } from './Participant.js';
 import { Room } from './Room.js';
 
 export interface RoomManagerEvents {
@@ -17,20 +20,18 @@ export interface RoomManagerEvents {
 
 export type LeaveReason = 'left' | 'evicted' | 'disconnected' | 'roomClosed';
 
-export interface RoomStats {
-  rooms: number;
-  participants: number;
-  publishers: number;
-  subscriptions: number;
-  pendingCandidates: number;
-}
+export type { RoomStats };
 
 /**
  * Rooms and their membership: join, leave, eviction, admin close and chat. A room is created by
- * its first join and disappears with its last participant.
+ * its first join and disappears with its last participant. Every notification is made here, as
+ * data: an operation a session asked for adds its notices to the `out` list its caller hands in
+ * (they travel with the command's outcome); what the admin does goes to the sink.
  */
 export class RoomManager extends TypedEmitter<RoomManagerEvents> {
   readonly #rooms = new Map<string, Room>();
+  /** Each participant by its session: commands name sessions, not participants. */
+  readonly #bySession = new Map<string, Participant>();
   readonly media: MediaController;
   /** `activeSpeakersChanged` of every room, from the engine's `activeSpeakers`. */
   readonly speakers: ActiveSpeakers;
@@ -38,13 +39,14 @@ export class RoomManager extends TypedEmitter<RoomManagerEvents> {
 
   constructor(
     engine: MediaEngine,
+    private readonly sink: NotificationSink,
     private readonly log: Logger,
     /** The server's bounds; the room logic enforces rooms, participants, endpoints, names and candidates. */
     readonly limits: Readonly<Limits> = DEFAULT_LIMITS,
   ) {
     super();
-    this.media = new MediaController(engine, (name) => this.#rooms.get(name), log.child('media'));
-    this.speakers = new ActiveSpeakers(engine.detectsSpeakers === true, this.media.endpoints, (name) => this.#rooms.get(name), log.child('speakers'));
+    this.media = new MediaController(engine, (name) => this.#rooms.get(name), sink, log.child('media'));
+    this.speakers = new ActiveSpeakers(engine.detectsSpeakers === true, this.media.endpoints, (name) => this.#rooms.get(name), sink, log.child('speakers'));
     engine.on('activeSpeakers', (room, publisherIds) => this.speakers.onEngineReport(room, publisherIds));
     this.media.on('streamUnpublished', (room) => this.speakers.refresh(room));
     this.on('roomClosed', (room) => this.speakers.forget(room));
@@ -58,11 +60,16 @@ export class RoomManager extends TypedEmitter<RoomManagerEvents> {
     return [...this.#rooms.keys()];
   }
 
+  /** The participant a session is, if it is in a room. */
+  participantOf(sessionId: string): Participant | undefined {
+    return this.#bySession.get(sessionId);
+  }
+
   /**
-   * Adds a participant. Everyone already in the room is told (`participantJoined`) before this
-   * returns, so the joiner's response comes after those notifications.
+   * Adds a participant. Everyone already in the room is told (`participantJoined`, added to
+   * `out`), so the joiner's response comes after those notifications.
    */
-  join(sessionId: string, user: string, roomName: string, dataChannels: boolean, notify: Notify): { participant: Participant; peers: PeerInfo[] } {
+  join(sessionId: string, user: string, roomName: string, dataChannels: boolean, out: Notice[]): { participant: Participant; peers: PeerInfo[] } {
     if (user === '') throw Errors.emptyUserName();
     if (roomName === '') throw Errors.emptyRoomName();
     if (this.#closed) throw Errors.roomClosing(user, roomName);
@@ -82,34 +89,46 @@ export class RoomManager extends TypedEmitter<RoomManagerEvents> {
       const streams = other.liveStreams();
       peers.push(streams.length > 0 ? { id: other.name, streams } : { id: other.name });
     }
-    const participant = new Participant(sessionId, user, roomName, dataChannels, notify, this.limits.pendingCandidates);
-    room.broadcast('participantJoined', { id: user });
+    const participant = new Participant(sessionId, user, roomName, dataChannels, this.limits.pendingCandidates);
+    out.push(room.notice('participantJoined', { id: user }));
     room.participants.set(user, participant);
+    this.#bySession.set(sessionId, participant);
     this.log.info('participant joined', { room: roomName, user, participants: room.participants.size });
     this.emit('participantJoined', roomName, user);
     return { participant, peers };
   }
 
   /** Removes a participant who leaves of its own accord: `participantLeft` to the others. */
-  leave(participant: Participant): void {
-    this.remove(participant, 'left');
+  leave(participant: Participant, out: Notice[]): void {
+    this.remove(participant, 'left', out);
   }
 
   /** Removes a participant against its will: `participantEvicted` to it, `participantLeft` to the rest. */
-  evict(participant: Participant, reason: LeaveReason = 'evicted'): void {
+  evict(participant: Participant, reason: LeaveReason, out: Notice[]): void {
     if (!this.isMember(participant)) return;
-    participant.notify('participantEvicted', {});
-    this.remove(participant, reason);
+    out.push(participant.notice('participantEvicted', {}));
+    this.remove(participant, reason, out);
   }
 
-  /** Admin close: `roomClosed` to everyone, then the room is gone (a later join re-creates it). */
+  /** Admin eviction (notifications to the sink). Returns false when there is no such participant. */
+  evictUser(roomName: string, user: string): boolean {
+    const participant = this.#rooms.get(roomName)?.get(user);
+    if (!participant) return false;
+    const out: Notice[] = [];
+    this.evict(participant, 'evicted', out);
+    this.sink.deliver(out);
+    return true;
+  }
+
+  /** Admin close: `roomClosed` to everyone (through the sink), then the room is gone (a later join re-creates it). */
   closeRoom(roomName: string): boolean {
     const room = this.#rooms.get(roomName);
     if (!room || room.closing) return false;
     room.closing = true;
-    room.broadcast('roomClosed', { room: roomName });
+    this.sink.deliver([room.notice('roomClosed', { room: roomName })]);
     for (const p of [...room.participants.values()]) {
       room.participants.delete(p.name);
+      this.#bySession.delete(p.sessionId);
       this.media.releaseParticipant(room, p);
       this.emit('participantLeft', roomName, p.name, 'roomClosed');
     }
@@ -120,11 +139,11 @@ export class RoomManager extends TypedEmitter<RoomManagerEvents> {
   }
 
   /** Chat: the sender must name itself and its room; everyone in the room gets it, the sender too. */
-  sendMessage(participant: Participant, userMessage: string, roomMessage: string, message: string): void {
+  sendMessage(participant: Participant, userMessage: string, roomMessage: string, message: string): Notice<'sendMessage'> {
     if (userMessage !== participant.name) throw Errors.userNameMismatch(userMessage);
     if (roomMessage !== participant.roomName) throw Errors.roomNameMismatch(roomMessage);
     const room = this.requireRoom(participant);
-    room.broadcast('sendMessage', { room: room.name, user: participant.name, message });
+    return room.notice('sendMessage', { room: room.name, user: participant.name, message });
   }
 
   isMember(participant: Participant): boolean {
@@ -150,7 +169,7 @@ export class RoomManager extends TypedEmitter<RoomManagerEvents> {
     return stats;
   }
 
-  dump() {
+  dump(): RoomView[] {
     return [...this.#rooms.values()].map((room) => room.dump());
   }
 
@@ -163,12 +182,13 @@ export class RoomManager extends TypedEmitter<RoomManagerEvents> {
     await this.media.settled();
   }
 
-  private remove(participant: Participant, reason: LeaveReason): void {
+  private remove(participant: Participant, reason: LeaveReason, out: Notice[]): void {
     const room = this.#rooms.get(participant.roomName);
     if (!room || room.get(participant.name) !== participant) return;
     room.participants.delete(participant.name);
+    this.#bySession.delete(participant.sessionId);
     this.media.releaseParticipant(room, participant);
-    room.broadcast('participantLeft', { name: participant.name });
+    out.push(room.notice('participantLeft', { name: participant.name }));
     this.log.info('participant left', { room: room.name, user: participant.name, reason, participants: room.participants.size });
     this.emit('participantLeft', room.name, participant.name, reason);
     if (room.participants.size === 0) {

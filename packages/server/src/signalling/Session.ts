@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Errors, notificationFrame, type NotificationParamsMap } from '@kurento-room/protocol';
-import type { Participant } from '../room/Participant.js';
+import { Errors } from '@kurento-room/protocol';
 import type { RpcConnection } from './RpcConnection.js';
 
 /**
@@ -17,15 +16,26 @@ export function newSessionId(): string {
   return randomBytes(16).toString('base64url');
 }
 
+/** The room a session joined, as its signalling knows it: where its commands go. */
+export interface SessionRoom {
+  name: string;
+  user: string;
+}
+
 /**
  * A JSON-RPC session: outlives its WebSocket for the reconnection grace period, so a client can
  * resume it (`connect {sessionId}`) on a new socket. Room requests of one session run one at a
  * time, in arrival order.
  */
 export class Session {
-  readonly id = newSessionId();
+  readonly id: string;
   connection: RpcConnection | null;
-  participant: Participant | null = null;
+  /**
+   * Set by a successful join, cleared by a successful leave. The room layer is the authority on
+   * membership (an admin may have evicted the participant since); this says whether the session
+   * is worth keeping through a lost socket and where its commands go.
+   */
+  room: SessionRoom | null = null;
   /** Ping interval announced by the client; undefined until the first ping. */
   pingIntervalMs: number | undefined;
   watchdog: NodeJS.Timeout | undefined;
@@ -42,14 +52,16 @@ export class Session {
   /** Frames dropped because more than MAX_MISSED_NOTIFICATIONS piled up. */
   missedDropped = 0;
 
-  constructor(connection: RpcConnection) {
+  /** `id`: a session resumed through this server that another one started (cluster). */
+  constructor(connection: RpcConnection, id: string = newSessionId()) {
     this.connection = connection;
+    this.id = id;
   }
 
-  notify<M extends keyof NotificationParamsMap>(method: M, params: NotificationParamsMap[M]): void {
-    const frame = notificationFrame(method, params as Record<string, unknown>);
+  /** Sends a notification frame, or keeps it for a resumption while the socket is gone. */
+  send(frame: string): void {
     if (this.connection) this.connection.send(frame);
-    else if (this.participant && !this.closed) this.#keepMissed(frame);
+    else if (this.room && !this.closed) this.#keepMissed(frame);
   }
 
   #keepMissed(frame: string): void {
@@ -58,6 +70,11 @@ export class Session {
       this.#missed.shift();
       this.missedDropped++;
     }
+  }
+
+  /** Hands over the notification frames kept while the socket was gone (the client resumed elsewhere). */
+  takeMissed(): string[] {
+    return this.#missed.splice(0);
   }
 
   /** Sends the notifications kept while the socket was gone to the (new) socket; returns how many. */
