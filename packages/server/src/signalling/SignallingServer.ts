@@ -233,7 +233,7 @@ export class SignallingServer {
       room: session.room.name,
       graceMs: this.options.reconnectionGraceMs,
     });
-    this.tell({ kind: 'connection', sessionId: session.id, room: session.room.name, connected: false });
+    void this.tell({ kind: 'connection', sessionId: session.id, room: session.room.name, connected: false });
     session.graceTimer = setTimeout(() => {
       this.log.info('session expired', { session: session.id });
       void this.endSession(session, 'disconnected');
@@ -261,7 +261,7 @@ export class SignallingServer {
     const previous = target.connection;
     target.connection = connection;
     if (previous && previous !== connection) previous.close(4001, 'session resumed elsewhere');
-    else if (target.room) this.tell({ kind: 'connection', sessionId: target.id, room: target.room.name, connected: true });
+    else if (target.room) void this.tell({ kind: 'connection', sessionId: target.id, room: target.room.name, connected: true });
     this.sessions.delete(current.id);
     current.closed = true;
     current.clearTimers();
@@ -352,23 +352,21 @@ export class SignallingServer {
     const room = session.room;
     session.room = null;
     try {
-      if (room) {
-        const command: SessionCommand = { kind: 'endSession', sessionId: session.id, room: room.name, reason };
-        this.deliver(await this.rooms.execute(command), (answer) => this.logRefusal(command, answer));
-      }
-    } catch (error) {
-      this.log.error('ending a session in its room failed', { session: session.id, room: room?.name, error: (error as Error)?.message ?? String(error) });
+      if (room) await this.tell({ kind: 'endSession', sessionId: session.id, room: room.name, reason });
     } finally {
       this.sessions.delete(session.id);
     }
   }
 
-  /** Sends a command nobody waits for (the session's socket state) and delivers what it causes. */
-  private tell(command: SessionCommand): void {
-    this.rooms.execute(command).then(
-      (outcome) => this.deliver(outcome, (answer) => this.logRefusal(command, answer)),
-      (error: unknown) => this.log.error('room command failed', { kind: command.kind, session: command.sessionId, error: (error as Error)?.message ?? String(error) }),
-    );
+  /** Sends a command no request waits for (the session's socket state, its end) and delivers what it causes; never rejects. */
+  private async tell(command: SessionCommand): Promise<void> {
+    try {
+      this.deliver(await this.rooms.execute(command), (answer) => {
+        if ('error' in answer) this.log.warn('room command refused', { kind: command.kind, session: command.sessionId, error: answer.error.message });
+      });
+    } catch (error) {
+      this.log.error('room command failed', { kind: command.kind, session: command.sessionId, error: (error as Error)?.message ?? String(error) });
+    }
   }
 
   /**
@@ -380,9 +378,5 @@ export class SignallingServer {
     this.sessions.deliver(outcome.before);
     answer(outcome.answer);
     this.sessions.deliver(outcome.after);
-  }
-
-  private logRefusal(command: SessionCommand, answer: Answer): void {
-    if ('error' in answer) this.log.warn('room command refused', { kind: command.kind, session: command.sessionId, error: answer.error.message });
   }
 }
