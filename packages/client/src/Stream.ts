@@ -217,6 +217,44 @@ export class Stream extends Emitter<StreamEventMap> {
     this.tellTrackState();
   }
 
+  /**
+   * Local: puts `track` in the place of this stream's track of the same kind, without a new
+   * negotiation. A published stream's connection sends the new track at once
+   * (`RTCRtpSender.replaceTrack`): the others keep their subscription and receive the new camera
+   * or microphone with no `stream-removed` / `stream-added` and no new `publishVideo`. Meant for
+   * switching devices mid-call (a camera or microphone picked from `enumerateDevices()`), or any
+   * other source of the same kind.
+   *
+   * The new track takes the stream's mute state (`setAudioEnabled` / `setVideoEnabled`) and joins
+   * `getLocalMediaStream()` in the previous track's place; the previous track is stopped, since
+   * the stream owned it (`dispose()` would have stopped it). The stream must already have a track
+   * of that kind: adding a kind needs a new negotiation (`unpublish()`, then publish a stream
+   * that has it). Rejects, leaving the stream as it was, for a remote stream, an ended track, a
+   * kind the stream lacks, or a sender that refuses the track.
+   */
+  async replaceTrack(track: MediaStreamTrack): Promise<void> {
+    if (!this.local) throw new Error(`Stream '${this.getGlobalID()}' is remote: only the tracks of a local stream can be replaced`);
+    if (track.readyState === 'ended') throw new Error(`The new ${track.kind} track for '${this.getGlobalID()}' has ended`);
+    const media = this.localMedia;
+    const previous = media?.getTracks().find((t) => t.kind === track.kind);
+    if (!media || !previous) {
+      throw new Error(`Stream '${this.getGlobalID()}' has no ${track.kind} track to replace: adding one needs a new negotiation (unpublish, then publish)`);
+    }
+    if (previous === track) return;
+    track.enabled = track.kind === 'audio' ? this.audioOn : this.videoOn;
+    const peer = this.peer;
+    const sender = peer?.pc.getSenders().find((s) => s.track === previous);
+    try {
+      await sender?.replaceTrack(track);
+    } catch (error) {
+      // A connection closed meanwhile is no failure: the next publish takes the new track.
+      if (!peer?.isClosed) throw error;
+    }
+    media.removeTrack(previous);
+    media.addTrack(track);
+    previous.stop();
+  }
+
   /** Whether the stream has an audio track (remote: as its publisher said, or its offer showed). */
   hasAudio(): boolean {
     return this.local ? (this.localMedia?.getAudioTracks().length ?? 0) > 0 : this.remote.hasAudio ?? true;

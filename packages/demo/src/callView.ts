@@ -1,12 +1,19 @@
 /**
- * The call view: wires the room's events to the stage and the chat, and the toolbar to the
- * client library. Ends through `onEnd`, which main.ts turns into a dialog and the join view.
+ * The call view: wires the room's events to the stage, the chat and the people list, and the
+ * toolbar to the client library. Ends through `onEnd`, which main.ts turns into a dialog and the
+ * join view.
  */
 import type { KurentoRoomClient, Room, RoomEventMap, Stream } from '@kurento-room/client';
 import { ChatPanel } from './chat.js';
-import { byId } from './dom.js';
+import type { Quality } from './devices.js';
+import { byId, setLabel } from './dom.js';
+import { LocalControls } from './localControls.js';
 import { describeError, toast } from './notices.js';
+import { SidePanels } from './panels.js';
+import { PeoplePanel, type Person } from './people.js';
+import { ScreenShare } from './screenShare.js';
 import { Stage } from './stage.js';
+import { shareLink } from './validation.js';
 
 /** Why a call ended: the user left, or one of the events that take the room away. */
 export type CallEnd =
@@ -20,11 +27,17 @@ const METHOD_NOT_FOUND = -32601;
 
 export class CallView {
   private readonly view = byId('callView');
-  private readonly stage = new Stage();
+  private readonly stage: Stage;
   private readonly chat: ChatPanel;
-  private followSpeaker = true;
+  private readonly panels: SidePanels;
+  private readonly people = new PeoplePanel();
+  private readonly controls: LocalControls;
+  private readonly screen: ScreenShare;
+  /** Streams speaking now, by global id: at most one entry per stream in the room. */
+  private readonly speaking = new Set<string>();
   private published = false;
   private hatOn = false;
+  private speakerView = false;
   private ended = false;
   private readonly cleanups: (() => void)[] = [];
 
@@ -32,21 +45,46 @@ export class CallView {
     private readonly kurento: KurentoRoomClient,
     private readonly room: Room,
     private readonly local: Stream,
+    quality: Quality,
     private readonly onEnd: (end: CallEnd) => void,
   ) {
-    this.chat = new ChatPanel(room.user, (text) => {
-      kurento.sendMessage(room.name, room.user, text).catch((error) => toast(`Your message was not sent: ${describeError(error)}`, 'error'));
+    this.stage = new Stage({
+      stopReceiving: (stream) => void this.stopReceiving(stream),
+      toggleSending: () => void this.toggleSending(),
+      resume: (stream) => {
+        this.stage.add(stream);
+        stream.subscribe().catch(() => undefined); // failures arrive as error-room
+      },
     });
-    this.stage.onSelect = (id) => {
-      // Choosing someone is a pin: automatic speaker switching would take it away again.
-      this.setFollowSpeaker(false);
-      this.stage.setMain(id);
-      this.updateButtons();
-    };
-    this.stage.onResume = (stream) => {
-      this.stage.add(stream);
-      stream.subscribe().catch(() => undefined); // failures arrive as error-room
-    };
+    this.panels = new SidePanels((open) => {
+      this.chat?.opened(open === 'chat');
+      if (open === 'people') this.updatePeople();
+    });
+    this.chat = new ChatPanel(
+      room.user,
+      (text) => kurento.sendMessage(room.name, room.user, text).catch((error) => toast(`Your message was not sent: ${describeError(error)}`, 'error')),
+      () => this.panels.isOpen('chat'),
+    );
+    this.controls = new LocalControls(local, quality, room.thresholdSpeaker, {
+      changed: () => {
+        this.stage.refresh(local);
+        this.updatePeople();
+      },
+      switched: () => this.stage.get(local.getGlobalID())?.reload(),
+      speaking: (on) => this.setSpeaking(local.getGlobalID(), on),
+    });
+    this.screen = new ScreenShare(kurento, room, {
+      started: (stream) => {
+        this.stage.add(stream);
+        this.chat.addEvent('You are sharing your screen');
+        this.updateScreenButton();
+      },
+      stopped: (stream) => {
+        this.stage.remove(stream.getGlobalID());
+        this.chat.addEvent('You stopped sharing your screen');
+        this.updateScreenButton();
+      },
+    });
     this.listenToRoom();
     this.bindToolbar();
   }
@@ -57,21 +95,23 @@ export class CallView {
     this.view.hidden = false;
     this.stage.add(this.local);
     for (const stream of existing) this.stage.add(stream);
-    this.stage.setMain(this.stage.fallback());
     this.updateCount();
-    this.updateButtons();
+    this.updateScreenButton();
+    this.updateToggles();
     this.publish();
   }
 
-  /** Tears the view down (listeners, videos, chat); the caller closes the connection. */
+  /** Tears the view down (listeners, videos, chat, a shared screen); the caller closes the connection. */
   destroy(): void {
     this.ended = true;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
+    void this.screen.stop().catch(() => undefined);
+    this.controls.destroy();
+    this.panels.destroy();
     this.chat.destroy();
-    this.stage.clear();
+    this.stage.destroy();
     this.view.hidden = true;
     byId('hatState').hidden = true;
-    if (document.fullscreenElement) document.exitFullscreen().catch(() => undefined);
   }
 
   private end(end: CallEnd): void {
@@ -81,18 +121,19 @@ export class CallView {
   }
 
   private publish(): void {
-    const id = this.local.getGlobalID();
-    this.stage.setState(id, 'Connecting…');
+    const tile = this.stage.get(this.local.getGlobalID());
+    tile?.setState('Connecting…');
     this.local.publish().then(
       () => {
         this.published = true;
-        this.stage.setState(id, this.localState());
-        this.updateButtons();
+        tile?.setState('');
+        tile?.setSending(true);
+        this.updatePeople();
       },
       () => {
         // The reason was shown by the error-room listener.
-        this.stage.setState(id, 'Not sending');
-        this.updateButtons();
+        tile?.setState('Not sending');
+        tile?.setSending(false);
       },
     );
   }
@@ -112,23 +153,23 @@ export class CallView {
     });
     on('stream-added', ({ stream }) => {
       this.stage.add(stream);
-      // Someone's first video replaces one's own in the main area, unless one chose a video.
-      if (this.followSpeaker && this.stage.getMain()?.isLocal()) this.stage.setMain(stream.getGlobalID());
-      this.updateButtons();
+      if (stream.getTypeOfVideo() === 'SCREEN') this.chat.addEvent(`${stream.getParticipant().getID()} is sharing their screen`);
+      this.updatePeople();
     });
     on('stream-subscribed', ({ stream }) => this.stage.attach(stream));
+    on('stream-published', ({ stream }) => this.stage.attach(stream));
     on('stream-removed', ({ stream }) => {
       this.stage.remove(stream.getGlobalID());
-      this.updateButtons();
+      this.speaking.delete(stream.getGlobalID());
+      this.updatePeople();
     });
-    on('stream-speaking', ({ participantId }) => this.stage.setSpeaking(participantId, true));
-    on('stream-stopped-speaking', ({ participantId }) => this.stage.setSpeaking(participantId, false));
-    on('update-main-speaker', ({ participantId }) => {
-      if (this.followSpeaker && this.stage.has(participantId) && this.stage.getMain()?.getGlobalID() !== participantId) {
-        this.stage.setMain(participantId);
-        this.updateButtons();
-      }
+    on('stream-property-changed', ({ stream }) => {
+      this.stage.refresh(stream);
+      this.updatePeople();
     });
+    on('stream-speaking', ({ participantId }) => this.setSpeaking(participantId, true));
+    on('stream-stopped-speaking', ({ participantId }) => this.setSpeaking(participantId, false));
+    on('update-main-speaker', ({ participantId }) => this.stage.setSpeaker(participantId));
     on('newMessage', ({ user, message }) => this.chat.add(user, message));
     on('error-room', ({ error }) => toast(describeError(error), 'error'));
     on('room-closed', () => this.end({ kind: 'room-closed' }));
@@ -159,55 +200,59 @@ export class CallView {
       this.cleanups.push(() => button.removeEventListener('click', handler));
     };
     bind('buttonLeaveRoom', () => this.end({ kind: 'left' }));
-    bind('buttonMic', () => {
-      this.local.setAudioEnabled(!this.local.isAudioEnabled());
-      this.stage.setState(this.local.getGlobalID(), this.localState());
-      this.updateButtons();
-    });
-    bind('buttonCamera', () => {
-      this.local.setVideoEnabled(!this.local.isVideoEnabled());
-      this.stage.setState(this.local.getGlobalID(), this.localState());
-      this.updateButtons();
-    });
-    bind('buttonDisconnect', () => void this.disconnectMain());
+    bind('buttonScreen', () => void this.toggleScreen());
     bind('buttonHat', () => void this.toggleHat());
-    bind('buttonFollowSpeaker', () => this.setFollowSpeaker(!this.followSpeaker));
-    bind('buttonFullscreen', () => {
-      if (document.fullscreenElement) void document.exitFullscreen();
-      else byId('mainVideoWrap').requestFullscreen().catch((error) => toast(`Full screen is not available: ${describeError(error)}`, 'warning'));
+    bind('buttonInvite', () => void this.copyInvite());
+    bind('buttonSpeakerView', () => {
+      this.speakerView = !this.speakerView;
+      this.stage.setSpeakerView(this.speakerView);
+      this.updateToggles();
     });
   }
 
-  /**
-   * The original's "disconnect": one's own stream in the main video is unpublished (and can be
-   * published again with the same button); a remote one is unsubscribed from, for this user
-   * only, and its thumbnail becomes a chip that subscribes again.
-   */
-  private async disconnectMain(): Promise<void> {
-    const stream = this.stage.getMain();
-    if (!stream) return;
-    if (stream.isLocal()) {
-      if (!this.published) return this.publish();
-      this.published = false;
-      this.stage.setState(stream.getGlobalID(), 'Not sending');
-      this.updateButtons();
-      try {
-        await this.kurento.disconnectParticipant(stream);
-        toast('You stopped sending your video. Press Publish to send it again.', 'info');
-      } catch (error) {
-        toast(`Unpublishing failed: ${describeError(error)}`, 'error');
-      }
-      return;
-    }
+  private setSpeaking(globalId: string, speaking: boolean): void {
+    if (speaking) this.speaking.add(globalId);
+    else this.speaking.delete(globalId);
+    this.stage.setSpeaking(globalId, speaking);
+    this.updatePeople();
+  }
+
+  /** Someone else's stream, for this user only: its tile becomes a chip that subscribes again. */
+  private async stopReceiving(stream: Stream): Promise<void> {
     const user = stream.getParticipant().getID();
     this.stage.pause(stream);
-    if (this.stage.getMain() === undefined) this.stage.setMain(this.stage.fallback());
-    this.updateButtons();
+    this.speaking.delete(stream.getGlobalID());
     try {
       await this.kurento.disconnectParticipant(stream);
-      toast(`You no longer receive ${user}'s video. Click the chip to get it back.`, 'info');
+      toast(`You no longer receive ${user}'s ${stream.getTypeOfVideo() === 'SCREEN' ? 'screen' : 'video'}. Click its chip to get it back.`, 'info');
     } catch (error) {
       toast(`Unsubscribing from ${user} failed: ${describeError(error)}`, 'error');
+    }
+  }
+
+  /** One's own camera: stop sending it (unpublish; the preview stays, marked "Not sending"), or send it again. */
+  private async toggleSending(): Promise<void> {
+    if (!this.published) return this.publish();
+    this.published = false;
+    const tile = this.stage.get(this.local.getGlobalID());
+    tile?.setState('Not sending');
+    tile?.setSending(false);
+    this.updatePeople();
+    try {
+      await this.kurento.disconnectParticipant(this.local);
+      toast('You stopped sending your video. Use the button on your tile to send it again.', 'info');
+    } catch (error) {
+      toast(`Unpublishing failed: ${describeError(error)}`, 'error');
+    }
+  }
+
+  private async toggleScreen(): Promise<void> {
+    if (this.screen.isSharing()) return this.screen.stop();
+    try {
+      await this.screen.start();
+    } catch (error) {
+      const cancelled = (error as { name?: string } | undefined)?.name === 'NotAllowedError';
+      toast(cancelled ? 'Screen sharing was cancelled.' : `Screen sharing failed: ${describeError(error)}`, cancelled ? 'info' : 'error');
     }
   }
 
@@ -232,42 +277,59 @@ export class CallView {
       );
     } finally {
       button.disabled = false;
-      this.updateButtons();
+      this.updateToggles();
     }
   }
 
-  private setFollowSpeaker(on: boolean): void {
-    this.followSpeaker = on;
-    this.updateButtons();
-  }
-
-  private localState(): string {
-    if (!this.published) return 'Not sending';
-    const off = [!this.local.isAudioEnabled() && 'Muted', !this.local.isVideoEnabled() && 'Camera off'].filter(Boolean);
-    return off.join(' · ');
+  /** The link that opens the join view with this room filled in, to the clipboard. */
+  private async copyInvite(): Promise<void> {
+    const link = shareLink(location.href, this.room.name);
+    try {
+      await navigator.clipboard.writeText(link);
+      toast(`Invite link copied: ${link}`, 'success');
+    } catch {
+      // No clipboard permission (e.g. plain http on another host): the link, to copy by hand.
+      toast(`Copy this invite link: ${link}`, 'info');
+    }
   }
 
   private updateCount(): void {
     const n = Object.keys(this.room.getParticipants()).length;
     byId('participantCount').textContent = `${n} ${n === 1 ? 'person' : 'people'}`;
+    this.updatePeople();
   }
 
-  /** Labels and pressed states follow what each button would do now. */
-  private updateButtons(): void {
-    const set = (id: string, label: string, pressed?: boolean) => {
-      const button = byId<HTMLButtonElement>(id);
-      button.querySelector('span')!.textContent = label;
-      button.title = label;
-      if (pressed !== undefined) button.setAttribute('aria-pressed', String(pressed));
-    };
-    set('buttonMic', this.local.isAudioEnabled() ? 'Mute' : 'Unmute', !this.local.isAudioEnabled());
-    set('buttonCamera', this.local.isVideoEnabled() ? 'Stop video' : 'Start video', !this.local.isVideoEnabled());
-    set('buttonHat', this.hatOn ? 'Hat off' : 'Hat', this.hatOn);
-    set('buttonFollowSpeaker', 'Follow speaker', this.followSpeaker);
+  private updateScreenButton(): void {
+    const button = byId<HTMLButtonElement>('buttonScreen');
+    const sharing = this.screen.isSharing();
+    button.toggleAttribute('data-on', sharing);
+    setLabel(button, sharing ? 'Stop sharing' : 'Share screen');
+    // Phones and some browsers cannot capture the screen at all.
+    button.hidden = typeof navigator.mediaDevices?.getDisplayMedia !== 'function';
+  }
+
+  private updateToggles(): void {
+    byId('buttonHat').setAttribute('aria-pressed', String(this.hatOn));
     byId('hatState').hidden = !this.hatOn;
-    const main = this.stage.getMain();
-    const disconnect = byId<HTMLButtonElement>('buttonDisconnect');
-    disconnect.disabled = !main;
-    set('buttonDisconnect', !main ? 'Disconnect' : main.isLocal() ? (this.published ? 'Unpublish' : 'Publish') : `Unsubscribe`);
+    byId('buttonSpeakerView').setAttribute('aria-pressed', String(this.speakerView));
+  }
+
+  /** The people list, rebuilt only while it is open. */
+  private updatePeople(): void {
+    if (!this.panels?.isOpen('people')) return;
+    const people: Person[] = Object.values(this.room.getParticipants()).map((participant) => {
+      const camera = participant.getStream('webcam');
+      const publishing = !!camera && (!participant.isLocal() || this.published);
+      return {
+        name: participant.getID(),
+        you: participant.isLocal(),
+        publishing,
+        audioOn: !!camera?.isAudioActive(),
+        videoOn: !!camera?.isVideoActive(),
+        sharing: !!participant.getStream('screen'),
+        speaking: !!camera && this.speaking.has(camera.getGlobalID()),
+      };
+    });
+    this.people.render(people.sort((a, b) => Number(b.you) - Number(a.you)));
   }
 }

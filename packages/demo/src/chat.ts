@@ -1,19 +1,24 @@
 /**
  * The chat panel. Messages go out with `kurento.sendMessage(room, user, text)` and come back to
  * everyone, the sender included, as the room's `newMessage` event, so a message appears only
- * once the server has relayed it. Text is always inserted with `textContent`: a message that
- * looks like HTML is shown as those characters, never parsed.
+ * once the server has relayed it. Someone else's message never opens the panel or takes focus:
+ * while the panel is closed it counts on the Chat button's unread badge, and it is read out by
+ * screen readers through a polite live region. Text is always inserted with `textContent`: a
+ * message that looks like HTML is shown as those characters, never parsed.
  */
 import { byId, el } from './dom.js';
 
+/** Messages kept in the panel; older ones are dropped so a long call does not grow the page forever. */
+const MAX_MESSAGES = 500;
+
 export class ChatPanel {
-  private readonly panel = byId('chatPanel');
   private readonly list = byId('chatMessages');
   private readonly form = byId<HTMLFormElement>('chatForm');
   private readonly input = byId<HTMLInputElement>('chatInput');
-  private readonly toggle = byId<HTMLButtonElement>('buttonChat');
-  private readonly onToggle = () => this.setOpen(this.panel.hidden);
-  private readonly onClose = () => this.setOpen(false);
+  private readonly badge = byId('chatBadge');
+  private readonly badgeCount = byId('chatBadgeCount');
+  private readonly announcer = byId('chatAnnouncer');
+  private unread = 0;
   private readonly onSubmit = (event: Event) => {
     event.preventDefault();
     const text = this.input.value.trim();
@@ -25,45 +30,53 @@ export class ChatPanel {
   constructor(
     private readonly me: string,
     private readonly send: (text: string) => void,
+    private readonly isOpen: () => boolean,
   ) {
     this.list.replaceChildren();
-    this.setOpen(false);
-    this.toggle.addEventListener('click', this.onToggle);
-    byId('closeChat').addEventListener('click', this.onClose);
+    this.announcer.textContent = '';
+    this.setUnread(0);
     this.form.addEventListener('submit', this.onSubmit);
   }
 
-  /** A relayed message. One from someone else opens the panel, as in the original demo. */
+  /** A relayed message: shown in the panel, counted as unread while it is closed, announced. */
   add(user: string, message: string): void {
     const mine = user === this.me;
     const item = el('li', mine ? 'message mine' : 'message');
     item.dataset.user = user;
     item.append(el('span', 'message-user', mine ? 'You' : user), el('span', 'message-text', message));
-    this.list.append(item);
-    item.scrollIntoView({ block: 'end' });
-    if (!mine && this.panel.hidden) this.setOpen(true);
+    this.append(item);
+    if (mine) return;
+    if (!this.isOpen()) this.setUnread(this.unread + 1);
+    // A new text node each time, so the same words twice are read out twice.
+    this.announcer.replaceChildren(document.createTextNode(`${user} says: ${message}`));
   }
 
-  /** A line from the demo itself (joins, leaves), styled apart from what people wrote. */
+  /** A line from the demo itself (joins, leaves, screen shares), styled apart from what people wrote. */
   addEvent(text: string): void {
-    this.list.append(el('li', 'message event', text));
+    this.append(el('li', 'message event', text));
   }
 
-  isOpen(): boolean {
-    return !this.panel.hidden;
+  /** The panel was opened or closed: opening reads everything. */
+  opened(open: boolean): void {
+    if (!open) return;
+    this.setUnread(0);
+    this.list.lastElementChild?.scrollIntoView({ block: 'end' });
   }
 
-  setOpen(open: boolean): void {
-    this.panel.hidden = !open;
-    this.toggle.setAttribute('aria-pressed', String(open));
-    if (open) this.input.focus({ preventScroll: true });
-  }
-
-  /** Removes the listeners, so the next call's panel starts clean. */
   destroy(): void {
-    this.toggle.removeEventListener('click', this.onToggle);
-    byId('closeChat').removeEventListener('click', this.onClose);
     this.form.removeEventListener('submit', this.onSubmit);
-    this.setOpen(false);
+    this.setUnread(0);
+  }
+
+  private append(item: HTMLElement): void {
+    this.list.append(item);
+    while (this.list.childElementCount > MAX_MESSAGES) this.list.firstElementChild!.remove();
+    if (this.isOpen()) item.scrollIntoView({ block: 'end' });
+  }
+
+  private setUnread(count: number): void {
+    this.unread = count;
+    this.badgeCount.textContent = String(count);
+    this.badge.hidden = count === 0;
   }
 }

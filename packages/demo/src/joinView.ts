@@ -1,17 +1,21 @@
 /**
- * The join view: user and room names (checked before anything is sent, with the reason shown
- * next to the field), the rooms that exist now (from the server's `GET /getAllRooms`), and the
- * shareable `#/rooms/NAME` link that opens this view with the room filled in.
+ * The join view: a preview of one's camera with the camera and microphone pickers and the
+ * "join with microphone / camera off" toggles; user and room names (checked before anything is
+ * sent, with the reason shown next to the field); the rooms that exist now (from the server's
+ * `GET /getAllRooms`); and the shareable `#/rooms/NAME` link that opens this view with the room
+ * filled in.
  */
-import { byId, el } from './dom.js';
+import { deviceOf, fillDeviceSelect, listDevices } from './devices.js';
+import { byId, el, setLabel } from './dom.js';
+import { Preview, type DeviceChoice } from './preview.js';
 import { checkName, roomFromHash, shareLink } from './validation.js';
 
-export type Quality = 'standard' | 'low';
-
-export interface JoinRequest {
+export interface JoinRequest extends DeviceChoice {
   user: string;
   room: string;
-  quality: Quality;
+  /** Join muted / with the camera off, as chosen on the preview. */
+  audioOn: boolean;
+  videoOn: boolean;
 }
 
 /** The room list is refreshed this often while the join view is shown. */
@@ -27,6 +31,13 @@ export class JoinView {
   private readonly joinError = byId('joinError');
   private readonly share = byId<HTMLInputElement>('shareLink');
   private readonly copy = byId<HTMLButtonElement>('copyLink');
+  private readonly cameraSelect = byId<HTMLSelectElement>('cameraSelect');
+  private readonly micSelect = byId<HTMLSelectElement>('micSelect');
+  private readonly micToggle = byId<HTMLButtonElement>('previewMic');
+  private readonly cameraToggle = byId<HTMLButtonElement>('previewCamera');
+  private readonly preview = new Preview(byId<HTMLVideoElement>('previewVideo'), byId('previewMessage'));
+  private audioOn = true;
+  private videoOn = true;
   private refreshTimer?: ReturnType<typeof setInterval>;
 
   constructor(private readonly onJoin: (request: JoinRequest) => void) {
@@ -42,13 +53,22 @@ export class JoinView {
     });
     this.copy.addEventListener('click', () => void this.copyLink());
     byId('refreshRooms').addEventListener('click', () => void this.refreshRooms());
+    // Another device or quality restarts the preview with it.
+    for (const select of [this.cameraSelect, this.micSelect, this.quality]) select.addEventListener('change', () => void this.startPreview());
+    this.micToggle.addEventListener('click', () => this.setToggles(!this.audioOn, this.videoOn));
+    this.cameraToggle.addEventListener('click', () => this.setToggles(this.audioOn, !this.videoOn));
+    navigator.mediaDevices?.addEventListener('devicechange', () => {
+      if (!this.view.hidden) void this.fillDevices();
+    });
     window.addEventListener('hashchange', () => this.applyHash());
     this.applyHash();
+    this.setToggles(true, true);
   }
 
   show(): void {
     this.view.hidden = false;
     this.setBusy(false);
+    void this.startPreview();
     void this.refreshRooms();
     clearInterval(this.refreshTimer);
     this.refreshTimer = setInterval(() => void this.refreshRooms(), ROOM_LIST_REFRESH_MS);
@@ -57,7 +77,44 @@ export class JoinView {
 
   hide(): void {
     this.view.hidden = true;
+    this.preview.stop();
     clearInterval(this.refreshTimer);
+  }
+
+  /** The preview's capture, for the call to publish (undefined when the camera could not start). */
+  takePreview(): Promise<MediaStream | undefined> {
+    return this.preview.take();
+  }
+
+  private async startPreview(): Promise<void> {
+    await this.preview.start(this.choice());
+    await this.fillDevices();
+  }
+
+  /** The pickers list what the browser has, with the devices the preview captures selected. */
+  private async fillDevices(): Promise<void> {
+    const media = this.preview.current();
+    const [cameras, mics] = await Promise.all([listDevices('videoinput'), listDevices('audioinput')]);
+    fillDeviceSelect(this.cameraSelect, cameras, deviceOf(media?.getVideoTracks()[0]) ?? this.cameraSelect.value, 'Camera');
+    fillDeviceSelect(this.micSelect, mics, deviceOf(media?.getAudioTracks()[0]) ?? this.micSelect.value, 'Microphone');
+  }
+
+  private choice(): DeviceChoice {
+    return {
+      quality: this.quality.value === 'low' ? 'low' : 'standard',
+      cameraId: this.cameraSelect.disabled ? undefined : this.cameraSelect.value || undefined,
+      micId: this.micSelect.disabled ? undefined : this.micSelect.value || undefined,
+    };
+  }
+
+  private setToggles(audioOn: boolean, videoOn: boolean): void {
+    this.audioOn = audioOn;
+    this.videoOn = videoOn;
+    this.preview.setEnabled(audioOn, videoOn);
+    this.micToggle.toggleAttribute('data-off', !audioOn);
+    this.cameraToggle.toggleAttribute('data-off', !videoOn);
+    setLabel(this.micToggle, audioOn ? 'Turn microphone off' : 'Turn microphone on');
+    setLabel(this.cameraToggle, videoOn ? 'Turn camera off' : 'Turn camera on');
   }
 
   /** While joining: the button says what is happening and a second click does nothing. */
@@ -85,7 +142,7 @@ export class JoinView {
       (user === undefined ? this.name : this.roomName).focus();
       return;
     }
-    this.onJoin({ user, room, quality: this.quality.value === 'low' ? 'low' : 'standard' });
+    this.onJoin({ user, room, ...this.choice(), audioOn: this.audioOn, videoOn: this.videoOn });
   }
 
   /** Validates one field, shows or clears its reason, and returns the value when valid. */

@@ -5,8 +5,10 @@
  */
 import { KurentoRoom, type KurentoRoomClient, type Room, type Stream } from '@kurento-room/client';
 import { CallView, type CallEnd } from './callView.js';
-import { JoinView, type JoinRequest, type Quality } from './joinView.js';
+import { audioConstraints, videoConstraints } from './devices.js';
+import { JoinView, type JoinRequest } from './joinView.js';
 import { accessDeniedMessage, clearToasts, describeError, showDialog } from './notices.js';
+import { shareLink } from './validation.js';
 
 interface Session {
   kurento: KurentoRoomClient;
@@ -21,13 +23,6 @@ const joinView = new JoinView((request) => void join(request));
 /** The JSON-RPC endpoint of the server that served this page. */
 function wsUrl(): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/room`;
-}
-
-/** Camera constraints: "low" keeps CPU and bandwidth down for slow machines and many people. */
-function videoConstraints(quality: Quality): MediaTrackConstraints {
-  return quality === 'low'
-    ? { width: { ideal: 320 }, height: { ideal: 240 }, frameRate: { ideal: 10 } }
-    : { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 15 } };
 }
 
 /** The speaker-detection settings the server recommends (the original demo asked for them too). */
@@ -51,7 +46,8 @@ function openConnection(): Promise<KurentoRoomClient> {
   });
 }
 
-async function join({ user, room: roomName, quality }: JoinRequest): Promise<void> {
+async function join(request: JoinRequest): Promise<void> {
+  const { user, room: roomName, quality } = request;
   if (session) return;
   joinView.clearError();
   joinView.setBusy(true, 'Connecting…');
@@ -65,7 +61,15 @@ async function join({ user, room: roomName, quality }: JoinRequest): Promise<voi
     return;
   }
   const room = kurento.Room({ room: roomName, user, ...settings });
-  const local = kurento.Stream(room, { audio: true, video: videoConstraints(quality), data: false });
+  // The preview's capture, when it runs: the camera goes on into the call without restarting.
+  // Without one, init() asks for the chosen devices itself (and says why when it cannot).
+  const preview = await joinView.takePreview();
+  const local = kurento.Stream(room, {
+    audio: audioConstraints(request.micId),
+    video: videoConstraints(quality, request.cameraId),
+    data: false,
+    ...(preview ? { mediaStream: preview } : {}),
+  });
   const current: Session = (session = { kurento, room, local });
 
   joinView.setBusy(true, 'Starting camera…');
@@ -75,6 +79,9 @@ async function join({ user, room: roomName, quality }: JoinRequest): Promise<voi
     abandon(current, `${accessDeniedMessage(denied)} (${describeError(denied)})`);
     return;
   }
+  // Joined with the microphone or camera off, as chosen on the preview: published that way.
+  local.setAudioEnabled(request.audioOn);
+  local.setVideoEnabled(request.videoOn);
 
   joinView.setBusy(true, 'Joining…');
   let existing: Stream[] = [];
@@ -89,7 +96,9 @@ async function join({ user, room: roomName, quality }: JoinRequest): Promise<voi
   }
   if (session !== current) return;
   joinView.hide();
-  current.call = new CallView(kurento, room, local, (end) => void endCall(current, end));
+  // The address names the room, as an invite link does: a reload comes back to it.
+  history.replaceState(null, '', shareLink(location.href, roomName));
+  current.call = new CallView(kurento, room, local, quality, (end) => void endCall(current, end));
   current.call.show(existing);
 }
 
@@ -97,7 +106,7 @@ async function join({ user, room: roomName, quality }: JoinRequest): Promise<voi
 function abandon(failed: Session, message: string): void {
   if (session === failed) session = undefined;
   failed.kurento.close(true).catch(() => undefined);
-  failed.local.dispose();
+  failed.local.dispose(); // stops the capture, the preview's included
   joinView.show();
   joinView.showError(message);
 }

@@ -1,174 +1,169 @@
 /**
- * The video area: one thumbnail per stream in the strip, and the main video showing one of
- * them. Ids follow the original demo, which the browser tests rely on:
- *   thumbnail `video-<user>_webcam`, its `<video>` `native-video-<user>_webcam`.
- * The main `<video id="main-video">` shows the same MediaStream as the chosen thumbnail and is
- * always muted, so a voice is never played twice.
+ * The video area: one tile per stream, laid out as a grid or as a spotlight with a filmstrip
+ * (layout.ts) around the tile chosen by spotlight.ts, re-laid out whenever the stage changes
+ * size. A stream one stopped receiving becomes a small chip that subscribes again.
  */
 import type { Stream } from '@kurento-room/client';
 import { byId, el } from './dom.js';
+import { computeLayout } from './layout.js';
+import { chooseSpotlight } from './spotlight.js';
+import { Tile } from './tile.js';
 
-interface Tile {
-  stream: Stream;
-  root: HTMLElement;
-  video: HTMLVideoElement;
+/** What the stage asks of the call view. */
+export interface StageActions {
+  stopReceiving(stream: Stream): void;
+  toggleSending(stream: Stream): void;
+  resume(stream: Stream): void;
 }
 
 export class Stage {
-  private readonly strip = byId('participants');
-  private readonly mainVideo = byId<HTMLVideoElement>('main-video');
-  private readonly mainLabel = byId('mainLabel');
-  private readonly mainEmpty = byId('mainEmpty');
+  private readonly root = byId('stage');
+  private readonly pausedList = byId('pausedList');
+  /** In the order they came: one's own first, then others as they published. */
   private readonly tiles = new Map<string, Tile>();
-  private paused = new Map<string, HTMLElement>();
-  private mainId?: string;
+  private readonly paused = new Map<string, HTMLElement>();
+  private pinned?: string;
+  private speaker?: string;
+  private speakerView = false;
+  private spotlightId?: string;
+  private scheduled = 0;
+  private readonly resizes = new ResizeObserver(() => this.schedule());
 
-  /** Called when the user clicks a thumbnail (the call view pins it) or a paused stream's chip. */
-  onSelect: (globalId: string) => void = () => undefined;
-  onResume: (stream: Stream) => void = () => undefined;
+  constructor(private readonly actions: StageActions) {
+    this.resizes.observe(this.root);
+  }
 
-  /** Adds a stream's thumbnail (a remote one shows a spinner until its media arrives). */
-  add(stream: Stream): void {
+  /** Adds a stream's tile; a new Stream object for the same id (e.g. re-published) takes the tile over. */
+  add(stream: Stream): Tile {
     const id = stream.getGlobalID();
     this.removePaused(id);
-    const existing = this.tiles.get(id);
-    if (existing) {
-      // A new Stream object for the same global id (e.g. after a re-publish) takes the tile over.
-      existing.stream = stream;
-      return this.attach(stream);
+    let tile = this.tiles.get(id);
+    if (tile) {
+      tile.stream = stream;
+      tile.attach();
+    } else {
+      tile = new Tile(stream, {
+        resized: () => this.schedule(),
+        pin: (t) => this.togglePin(t.id),
+        stopReceiving: (t) => this.actions.stopReceiving(t.stream),
+        toggleSending: (t) => this.actions.toggleSending(t.stream),
+      });
+      this.tiles.set(id, tile);
+      this.root.append(tile.root);
     }
-    const user = stream.getParticipant().getID();
-    const root = el('div', 'tile');
-    root.id = `video-${id}`;
-    root.tabIndex = 0;
-    root.setAttribute('role', 'button');
-    root.setAttribute('aria-label', `Show ${user} in the main video`);
-    root.classList.toggle('local', stream.isLocal());
-    const video = el('video');
-    video.id = `native-video-${id}`;
-    video.autoplay = true;
-    video.playsInline = true;
-    // One's own voice must not come back through the speakers.
-    video.muted = stream.isLocal();
-    const label = el('span', 'tile-name', stream.isLocal() ? `${user} (you)` : user);
-    label.title = user;
-    root.append(video, label, el('span', 'tile-state'), el('span', 'spinner'));
-    const select = () => this.onSelect(id);
-    root.addEventListener('click', select);
-    root.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        select();
-      }
-    });
-    this.strip.append(root);
-    this.tiles.set(id, { stream, root, video });
-    this.attach(stream);
-    this.updateLayout();
+    tile.refresh();
+    this.schedule();
+    return tile;
   }
 
-  /** Points the thumbnail (and the main video, if it shows this stream) at the stream's media. */
+  get(globalId: string): Tile | undefined {
+    return this.tiles.get(globalId);
+  }
+
+  all(): Tile[] {
+    return [...this.tiles.values()];
+  }
+
+  /** The stream's media arrived (or changed): its tile shows it. */
   attach(stream: Stream): void {
-    const tile = this.tiles.get(stream.getGlobalID());
-    if (!tile) return;
-    const media = stream.getMediaStream() ?? null;
-    if (tile.video.srcObject !== media) tile.video.srcObject = media;
-    tile.root.classList.toggle('waiting', !media);
-    if (this.mainId === stream.getGlobalID()) this.showMain(tile);
+    this.tiles.get(stream.getGlobalID())?.attach();
   }
 
-  /** Removes a stream's thumbnail (and its paused chip); the main video moves elsewhere if needed. */
+  /** The stream's microphone or camera state changed. */
+  refresh(stream: Stream): void {
+    this.tiles.get(stream.getGlobalID())?.refresh();
+  }
+
   remove(globalId: string): void {
     this.removePaused(globalId);
     const tile = this.tiles.get(globalId);
     if (!tile) return;
-    tile.video.srcObject = null;
-    tile.root.remove();
+    tile.destroy();
     this.tiles.delete(globalId);
-    if (this.mainId === globalId) this.setMain(this.fallback());
-    this.updateLayout();
+    if (this.pinned === globalId) this.pinned = undefined;
+    this.schedule();
   }
 
-  /** Replaces a remote thumbnail with a small chip that subscribes again when clicked. */
+  /** Replaces a remote tile with a chip that subscribes again when clicked. */
   pause(stream: Stream): void {
     const id = stream.getGlobalID();
     this.remove(id);
-    const chip = el('button', 'paused-chip', `${stream.getParticipant().getID()}: resume video`);
+    const what = stream.getTypeOfVideo() === 'SCREEN' ? 'screen' : 'video';
+    const chip = el('button', 'paused-chip', `${stream.getParticipant().getID()}: resume ${what}`);
     chip.type = 'button';
     chip.id = `paused-${id}`;
-    chip.addEventListener('click', () => this.onResume(stream));
-    this.strip.append(chip);
+    chip.addEventListener('click', () => this.actions.resume(stream));
+    this.pausedList.append(chip);
     this.paused.set(id, chip);
-    this.updateLayout();
+    this.pausedList.hidden = false;
   }
 
-  has(globalId: string): boolean {
-    return this.tiles.has(globalId);
-  }
-
-  getMain(): Stream | undefined {
-    return this.mainId === undefined ? undefined : this.tiles.get(this.mainId)?.stream;
-  }
-
-  /** Shows a stream in the main video (undefined: nothing to show). */
-  setMain(globalId: string | undefined): void {
-    const previous = this.mainId === undefined ? undefined : this.tiles.get(this.mainId);
-    previous?.root.classList.remove('selected');
-    const tile = globalId === undefined ? undefined : this.tiles.get(globalId);
-    this.mainId = tile ? globalId : undefined;
-    if (!tile) {
-      this.mainVideo.srcObject = null;
-      this.mainLabel.textContent = '';
-      this.mainEmpty.hidden = false;
-      return;
-    }
-    tile.root.classList.add('selected');
-    this.showMain(tile);
-  }
-
-  /** The speaking highlight of a thumbnail. */
   setSpeaking(globalId: string, speaking: boolean): void {
-    this.tiles.get(globalId)?.root.classList.toggle('speaking', speaking);
+    this.tiles.get(globalId)?.setSpeaking(speaking);
   }
 
-  /** A state shown on a thumbnail, e.g. "Muted" or "Not sending" ('' clears it). */
-  setState(globalId: string, text: string): void {
-    const tile = this.tiles.get(globalId);
-    if (!tile) return;
-    const state = tile.root.querySelector('.tile-state')!;
-    state.textContent = text;
-    tile.root.classList.toggle('has-state', text !== '');
-    if (this.mainId === globalId) this.showMain(tile);
+  /** The current speaker (`update-main-speaker`): the large tile in speaker view. */
+  setSpeaker(globalId: string): void {
+    if (this.speaker === globalId) return;
+    this.speaker = globalId;
+    if (this.speakerView) this.schedule();
   }
 
-  /** The stream to show when the main one goes: the first remote one, else one's own. */
-  fallback(): string | undefined {
-    const all = [...this.tiles.values()];
-    return (all.find((t) => !t.stream.isLocal()) ?? all[0])?.stream.getGlobalID();
+  setSpeakerView(on: boolean): void {
+    this.speakerView = on;
+    this.schedule();
   }
 
-  clear(): void {
+  togglePin(globalId: string): void {
+    this.pinned = this.pinned === globalId ? undefined : globalId;
+    for (const tile of this.tiles.values()) tile.setPinned(tile.id === this.pinned);
+    this.schedule();
+  }
+
+  /** The tile shown large now, if any. */
+  getSpotlight(): string | undefined {
+    return this.spotlightId;
+  }
+
+  destroy(): void {
+    this.resizes.disconnect();
+    cancelAnimationFrame(this.scheduled);
     for (const id of [...this.tiles.keys()]) this.remove(id);
     for (const id of [...this.paused.keys()]) this.removePaused(id);
-    this.setMain(undefined);
   }
 
-  private showMain(tile: Tile): void {
-    const media = tile.stream.getMediaStream() ?? null;
-    if (this.mainVideo.srcObject !== media) this.mainVideo.srcObject = media;
-    const user = tile.stream.getParticipant().getID();
-    const state = tile.root.querySelector('.tile-state')?.textContent;
-    this.mainLabel.textContent = `${tile.stream.isLocal() ? `${user} (you)` : user}${state ? ` · ${state}` : ''}`;
-    this.mainEmpty.hidden = !!media;
+  /** Lays out once per frame however many changes arrive in it. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = requestAnimationFrame(() => {
+      this.scheduled = 0;
+      this.layout();
+    });
+  }
+
+  private layout(): void {
+    const tiles = this.all();
+    this.spotlightId = chooseSpotlight({
+      tiles: tiles.map((t) => ({ id: t.id, local: t.stream.isLocal(), screen: t.screen })),
+      pinned: this.pinned,
+      speaker: this.speaker,
+      speakerView: this.speakerView,
+    });
+    const spotlight = tiles.findIndex((t) => t.id === this.spotlightId);
+    const { rects } = computeLayout({
+      count: tiles.length,
+      spotlight: spotlight >= 0 ? spotlight : undefined,
+      spotlightAspect: spotlight >= 0 ? tiles[spotlight]!.aspect() : undefined,
+      width: this.root.clientWidth,
+      height: this.root.clientHeight,
+    });
+    tiles.forEach((tile, i) => tile.place(rects[i]!, i === spotlight));
+    this.root.classList.toggle('has-spotlight', spotlight >= 0);
   }
 
   private removePaused(globalId: string): void {
     this.paused.get(globalId)?.remove();
     this.paused.delete(globalId);
-  }
-
-  /** Many thumbnails share the width instead of overflowing (the original's 98/N % rule). */
-  private updateLayout(): void {
-    this.strip.style.setProperty('--tiles', String(Math.max(1, this.tiles.size)));
+    this.pausedList.hidden = this.paused.size === 0;
   }
 }

@@ -3,10 +3,7 @@
  * that should see a stream proves it by decoded frames; a stream that goes must leave the page.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable } from '../../../testing/chromium.js';
 import {
@@ -17,12 +14,11 @@ import {
   expectVideos,
   join,
   leave,
+  spotlightName,
   startBed,
   thumb,
   type DemoBed,
 } from './support.js';
-
-const screenshotPath = fileURLToPath(new URL('../../../docs/images/demo-four-users.png', import.meta.url));
 
 describe('demo in Chromium: media scenarios', { skip: !chromiumAvailable() && 'no Chromium' }, () => {
   let bed: DemoBed;
@@ -42,7 +38,7 @@ describe('demo in Chromium: media scenarios', { skip: !chromiumAvailable() && 'n
     const [page] = await people(1);
     await join(page!, 'solo', 'r1');
     await expectVideos(page!, ['solo']);
-    assert.equal(await page!.textContent('#mainLabel'), 'solo (you)');
+    assert.equal(await spotlightName(page!), 'solo (you)');
     assert.equal(await page!.textContent('#callRoomName'), 'r1');
     await leave(page!);
     assert.equal(await page!.$(thumb('solo')), null);
@@ -56,7 +52,7 @@ describe('demo in Chromium: media scenarios', { skip: !chromiumAvailable() && 'n
     await expectVideos(a!, ['ann', 'ben']);
     await expectVideos(b!, ['ann', 'ben']);
     // Someone else's video takes the main area rather than one's own.
-    assert.equal(await a!.textContent('#mainLabel'), 'ben');
+    assert.equal(await spotlightName(a!), 'ben');
     await leave(a!);
     await expectNoVideo(b!, 'ann');
     await leave(b!);
@@ -98,10 +94,6 @@ describe('demo in Chromium: media scenarios', { skip: !chromiumAvailable() && 'n
       for (let j = 0; j < i; j++) await expectVideos(pages[j]!, [names[i]!]);
     }
     assert.equal(await pages[0]!.textContent('#participantCount'), '4 people');
-    if (process.env.UPDATE_SCREENSHOTS) {
-      mkdirSync(dirname(screenshotPath), { recursive: true });
-      await pages[0]!.screenshot({ path: screenshotPath });
-    }
     for (let i = 0; i < names.length; i++) {
       await leave(pages[i]!);
       for (let j = i + 1; j < names.length; j++) {
@@ -152,9 +144,10 @@ describe('demo in Chromium: media scenarios', { skip: !chromiumAvailable() && 'n
     const { pages, names } = await threeInRoom('ru');
     const [p0, p1, p2] = pages as [Page, Page, Page];
     const [n0, n1, n2] = names as [string, string, string];
-    await p1.click(thumb(n1)); // one's own video in the main area...
-    assert.equal(await p1.textContent('#buttonDisconnect span'), 'Unpublish');
-    await p1.click('#buttonDisconnect'); // ...then "disconnect" it: unpublish
+    // The button on one's own tile stops sending it: unpublish.
+    const send = `${thumb(n1)} .tile-send`;
+    assert.equal(await p1.getAttribute(send, 'aria-label'), 'Stop sending your video');
+    await p1.click(send);
     for (const p of [p0, p2]) await expectNoVideo(p, n1);
     await expectStillPlaying(p0, n2);
     await expectStillPlaying(p2, n0);
@@ -163,8 +156,8 @@ describe('demo in Chromium: media scenarios', { skip: !chromiumAvailable() && 'n
     await expectStillPlaying(p1, n2);
     assert.equal(await p1.textContent(`${thumb(n1)} .tile-state`), 'Not sending');
     // The same button publishes again, and the others receive it again.
-    assert.equal(await p1.textContent('#buttonDisconnect span'), 'Publish');
-    await p1.click('#buttonDisconnect');
+    assert.equal(await p1.getAttribute(send, 'aria-label'), 'Send your video again');
+    await p1.click(send);
     await expectVideos(p0, [n1]);
     await expectVideos(p2, [n1]);
     for (const p of pages) await leave(p);
@@ -175,10 +168,11 @@ describe('demo in Chromium: media scenarios', { skip: !chromiumAvailable() && 'n
     const { pages, names } = await threeInRoom('rs');
     const [p0, p1, p2] = pages as [Page, Page, Page];
     const [n0, n1, n2] = names as [string, string, string];
-    await p0.click(thumb(n2)); // pin n2 in the main video...
-    assert.equal(await p0.textContent('#mainLabel'), n2);
-    assert.equal(await p0.textContent('#buttonDisconnect span'), 'Unsubscribe');
-    await p0.click('#buttonDisconnect'); // ...and unsubscribe from it
+    await p0.click(`${thumb(n2)} .tile-pin`); // pin n2 as the large tile...
+    assert.equal(await spotlightName(p0), n2);
+    const stop = `${thumb(n2)} .tile-stop`;
+    assert.equal(await p0.getAttribute(stop, 'aria-label'), `Stop receiving ${n2}'s video`);
+    await p0.click(stop); // ...and stop receiving it: unsubscribe
     await expectNoVideo(p0, n2);
     await expectStillPlaying(p0, n1);
     await expectStillPlaying(p1, n2);

@@ -6,12 +6,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { BrowserContextOptions, Page } from 'playwright-core';
 import { createRoomServer, demoContentSecurityPolicy, type CustomRequestHandler, type RoomServer } from '@kurento-room/server';
 import { launchChromium, waitForFrames, type LaunchedBrowser } from '../../../testing/chromium.js';
+import { ensureBrowserScript } from '../../../testing/clientBuild.js';
 
 /** The built demo, served at `/` as `npm start` does. */
 export const demoDist = fileURLToPath(new URL('../dist', import.meta.url));
+/** Pages of the tests themselves (the light participant `bot.html`), served at `/test-pages/`. */
+const testPages = fileURLToPath(new URL('./pages', import.meta.url));
 const buildScript = fileURLToPath(new URL('../scripts/build.mjs', import.meta.url));
 
 /** Frames every watched video must present to count as "playing". */
@@ -26,11 +29,24 @@ export interface DemoBed {
   server: RoomServer;
   browser: LaunchedBrowser;
   pages: Set<Page>;
-  /** A new person: an isolated browser context with the join view loaded (`setup` runs before it loads). */
-  open(path?: string, setup?: (page: Page) => Promise<unknown>): Promise<Page>;
+  /**
+   * A new person: an isolated browser context with the join view loaded (`setup` runs before it
+   * loads; `context`, e.g. a phone's viewport with isMobile and hasTouch, replaces the default
+   * 1280 x 800 desktop window).
+   */
+  open(path?: string, setup?: (page: Page) => Promise<unknown>, context?: BrowserContextOptions): Promise<Page>;
+  /** A light participant publishing a drawn picture and the fake microphone (test/pages/bot.html); resolves once it sends. */
+  bot(room: string, user: string, options?: BotOptions): Promise<Page>;
   /** Closes the pages opened so far (each test's `afterEach`). */
   closePages(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface BotOptions {
+  /** Colour of its picture, 0-359. */
+  hue?: number;
+  muted?: boolean;
+  cameraOff?: boolean;
 }
 
 export interface BedOptions {
@@ -43,6 +59,7 @@ export interface BedOptions {
 
 export async function startBed(options: BedOptions = {}): Promise<DemoBed> {
   ensureDemoBuilt();
+  ensureBrowserScript(); // /js/KurentoRoom.js, which bot.html uses
   const server = await createRoomServer({
     port: 0,
     host: '127.0.0.1',
@@ -51,7 +68,10 @@ export async function startBed(options: BedOptions = {}): Promise<DemoBed> {
     customRequestHandler: options.customRequestHandler,
     reconnectionGraceMs: options.reconnectionGraceMs,
     // The demo's Content-Security-Policy, as `npm start` serves it: the tests prove the demo works under it.
-    staticMounts: [{ prefix: '/', dir: demoDist, contentSecurityPolicy: demoContentSecurityPolicy }],
+    staticMounts: [
+      { prefix: '/test-pages/', dir: testPages },
+      { prefix: '/', dir: demoDist, contentSecurityPolicy: demoContentSecurityPolicy },
+    ],
   });
   let browser: LaunchedBrowser;
   try {
@@ -65,8 +85,10 @@ export async function startBed(options: BedOptions = {}): Promise<DemoBed> {
     server,
     browser,
     pages,
-    async open(path = '/', setup) {
-      const page = await browser.newPage();
+    async open(path = '/', setup, context) {
+      const page = context
+        ? await (await browser.browser.newContext({ permissions: ['camera', 'microphone'], ...context })).newPage()
+        : await browser.newPage();
       pages.add(page);
       await setup?.(page);
       // Surface page errors in the test output: they are bugs even when a test passes.
@@ -76,8 +98,20 @@ export async function startBed(options: BedOptions = {}): Promise<DemoBed> {
         w.__cspViolations = [];
         document.addEventListener('securitypolicyviolation', (e) => w.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI}`));
       });
-      await page.goto(server.url + path);
-      await page.waitForSelector('#joinView:not([hidden])');
+      // Generous: on a loaded machine a page with a camera preview can take a while to load.
+      await page.goto(server.url + path, { timeout: 60_000 });
+      await page.waitForSelector('#joinView:not([hidden])', { timeout: 60_000 });
+      return page;
+    },
+    async bot(room, user, { hue = 210, muted = false, cameraOff = false } = {}) {
+      const page = await browser.newPage();
+      pages.add(page);
+      page.on('pageerror', (error) => console.error(`[bot page error] ${error.message}`));
+      const query = new URLSearchParams({ room, user, hue: String(hue), ...(muted ? { muted: '1' } : {}), ...(cameraOff ? { camera: 'off' } : {}) });
+      await page.goto(`${server.url}/test-pages/bot.html?${query}`, { timeout: 60_000 });
+      await page.waitForFunction(() => /published|error/.test(document.getElementById('state')?.textContent ?? ''), null, { timeout: 30_000 });
+      const state = await page.textContent('#state');
+      if (state !== 'published') throw new Error(`bot ${user}: ${state}`);
       return page;
     },
     /** Closes the pages; fails when one of them broke the demo's Content-Security-Policy. */
@@ -127,8 +161,16 @@ export async function leave(page: Page): Promise<void> {
 }
 
 // Attribute selectors: names may hold spaces and letters that an `#id` selector cannot.
-export const thumb = (user: string) => `[id="video-${user}_webcam"]`;
-export const video = (user: string) => `[id="native-video-${user}_webcam"]`;
+export const thumb = (user: string, streamId = 'webcam') => `[id="video-${user}_${streamId}"]`;
+export const video = (user: string, streamId = 'webcam') => `[id="native-video-${user}_${streamId}"]`;
+
+/** The name on the tile shown large (the spotlight), or null when the stage is a plain grid. */
+export async function spotlightName(page: Page): Promise<string | null> {
+  await page.waitForFunction(() => document.getElementById('stage')?.querySelector('.tile') !== null);
+  // The stage lays out on the next animation frame after a change.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  return page.$eval('#stage', (stage) => stage.querySelector('.tile.spotlight .tile-name')?.textContent ?? null);
+}
 
 /** Every user's video plays in `page` (the original's verify + waitForStream, by decoded frames). */
 export async function expectVideos(page: Page, users: string[], frames = FRAMES): Promise<void> {
