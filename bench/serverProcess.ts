@@ -4,7 +4,7 @@
  * - options (JSON) come in the BENCH_SERVER_OPTIONS environment variable; command-line flags of
  *   `kurento-room-server` (a JSON array) in BENCH_SERVER_ARGS, read by the CLI's own parser, so a
  *   cluster node is configured exactly as `--redis URL --node-id ID` configure it (the JSON
- *   options, when both are given, win);
+ *   options, when both are given, win; their `cluster` fields are merged into the flags' own);
  * - it sends { type: 'ready', wsUrl, url } once listening;
  * - it answers { type: 'usage', id, gc? } with { type: 'usage', id, rssBytes, heapUsedBytes,
  *   cpuUserMicros, cpuSystemMicros, stats, media } (gc() first when asked and exposed; media is the
@@ -21,7 +21,9 @@ const args = JSON.parse(process.env.BENCH_SERVER_ARGS ?? '[]') as string[];
 const parsed = args.length > 0 ? parseConfig(args, {}) : undefined;
 if (parsed?.help) throw new Error('BENCH_SERVER_ARGS asked for --help');
 const fromFlags = parsed && !parsed.help ? parsed.options : {};
-const server = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn', ...fromFlags, ...options });
+// `cluster` is merged rather than replaced, so JSON can add what no flag sets (the heartbeat TTL).
+const cluster = fromFlags.cluster || options.cluster ? { cluster: { ...fromFlags.cluster, ...options.cluster } as RoomServerOptions['cluster'] } : {};
+const server = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn', ...fromFlags, ...options, ...cluster });
 
 type Request = { type: 'usage'; id: number; gc?: boolean } | { type: 'close' };
 

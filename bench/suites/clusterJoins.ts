@@ -9,7 +9,7 @@
  * timed, `concurrency` in flight. CPU per join counts every node and Redis.
  */
 import { loadavg } from 'node:os';
-import { BENCH_SERVER_FLAGS, redisUnavailable, startCluster, type BenchCluster } from '../lib/clusterNodes.js';
+import { BENCH_HEARTBEAT_MS, BENCH_NODE_TTL_MS, BENCH_SERVER_FLAGS, redisUnavailable, startCluster, type BenchCluster } from '../lib/clusterNodes.js';
 import { LoadClient, pool, until } from '../lib/rpc.js';
 import { measured, notMeasured, type BenchSuite, type Metrics } from '../lib/results.js';
 import { cpuMicros, startServerProcess, type ServerHandle } from '../lib/serverHandle.js';
@@ -183,6 +183,8 @@ export const clusterJoins: BenchSuite = {
           reps: size.reps,
           roomSize: ROOM_SIZE,
           concurrency: size.concurrency,
+          nodeHeartbeatMs: BENCH_HEARTBEAT_MS,
+          nodeTtlMs: BENCH_NODE_TTL_MS,
           loadAverageAtStart,
           loadAverageAtEnd: loadAverage(),
         }),

@@ -20,7 +20,7 @@
  * Each figure is the median over repetitions of the per-repetition difference, with min and max.
  */
 import { loadavg } from 'node:os';
-import { redisUnavailable, startCluster, type BenchCluster } from '../lib/clusterNodes.js';
+import { BENCH_HEARTBEAT_MS, BENCH_NODE_TTL_MS, redisUnavailable, startCluster, type BenchCluster } from '../lib/clusterNodes.js';
 import { LoadClient, until } from '../lib/rpc.js';
 import { measured, notMeasured, type BenchSuite, type Metric, type Metrics } from '../lib/results.js';
 import { median, percentile, round } from '../lib/stats.js';
@@ -176,6 +176,8 @@ export const clusterLatency: BenchSuite = {
         members: MEMBERS_PER_NODE * cluster.nodes.length,
         reps: size.reps,
         roomNodes: reps.map((rep) => rep.roomNode),
+        nodeHeartbeatMs: BENCH_HEARTBEAT_MS,
+        nodeTtlMs: BENCH_NODE_TTL_MS,
         loadAverageAtStart,
         loadAverageAtEnd: loadAverage(),
       };
