@@ -1,7 +1,10 @@
 /**
  * The room server under test, in its own process so that its RSS and CPU time are measured
  * apart from the load generator. Started by lib/serverHandle.ts with an IPC channel:
- * - options (JSON) come in the BENCH_SERVER_OPTIONS environment variable;
+ * - options (JSON) come in the BENCH_SERVER_OPTIONS environment variable; command-line flags of
+ *   `kurento-room-server` (a JSON array) in BENCH_SERVER_ARGS, read by the CLI's own parser, so a
+ *   cluster node is configured exactly as `--redis URL --node-id ID` configure it (the JSON
+ *   options, when both are given, win; their `cluster` fields are merged into the flags' own);
  * - it sends { type: 'ready', wsUrl, url } once listening;
  * - it answers { type: 'usage', id, gc? } with { type: 'usage', id, rssBytes, heapUsedBytes,
  *   cpuUserMicros, cpuSystemMicros, stats, media } (gc() first when asked and exposed; media is the
@@ -9,9 +12,18 @@
  * - { type: 'close' } closes the server and exits.
  */
 import { createRoomServer, type RoomServerOptions } from '@kurento-room/server';
+import { parseConfig } from '../packages/server/src/config.js';
 
 const options = JSON.parse(process.env.BENCH_SERVER_OPTIONS ?? '{}') as RoomServerOptions;
-const server = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn', ...options });
+const args = JSON.parse(process.env.BENCH_SERVER_ARGS ?? '[]') as string[];
+// The environment is left out of the parse: the figures must not depend on the variables of the
+// shell that ran the benchmark (PORT, REDIS_URL ...), only on the flags the suite chose.
+const parsed = args.length > 0 ? parseConfig(args, {}) : undefined;
+if (parsed?.help) throw new Error('BENCH_SERVER_ARGS asked for --help');
+const fromFlags = parsed && !parsed.help ? parsed.options : {};
+// `cluster` is merged rather than replaced, so JSON can add what no flag sets (the heartbeat TTL).
+const cluster = fromFlags.cluster || options.cluster ? { cluster: { ...fromFlags.cluster, ...options.cluster } as RoomServerOptions['cluster'] } : {};
+const server = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn', ...fromFlags, ...options, ...cluster });
 
 type Request = { type: 'usage'; id: number; gc?: boolean } | { type: 'close' };
 

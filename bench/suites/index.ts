@@ -3,8 +3,10 @@ import type { BenchSuite } from '../lib/results.js';
 import { browserFirstFrame } from './browserFirstFrame.js';
 import { chatFanout } from './chatFanout.js';
 import { clientBundle } from './clientBundle.js';
+import { clusterJoins } from './clusterJoins.js';
+import { clusterLatency } from './clusterLatency.js';
 import { memoryPerParticipant } from './memoryPerParticipant.js';
 import { sfu } from './sfu.js';
 import { signallingJoins } from './signallingJoins.js';
 
-export const suites: BenchSuite[] = [clientBundle, signallingJoins, chatFanout, memoryPerParticipant, browserFirstFrame, sfu];
+export const suites: BenchSuite[] = [clientBundle, signallingJoins, chatFanout, memoryPerParticipant, browserFirstFrame, sfu, clusterJoins, clusterLatency];

@@ -9,6 +9,9 @@ import { janusUnavailable } from '../../../bench/lib/janusProcess.js';
 import { browserFirstFrame } from '../../../bench/suites/browserFirstFrame.js';
 import { chatFanout } from '../../../bench/suites/chatFanout.js';
 import { clientBundle } from '../../../bench/suites/clientBundle.js';
+import { redisUnavailable } from '../../../bench/lib/clusterNodes.js';
+import { clusterJoins } from '../../../bench/suites/clusterJoins.js';
+import { clusterLatency } from '../../../bench/suites/clusterLatency.js';
 import { memoryPerParticipant } from '../../../bench/suites/memoryPerParticipant.js';
 import { sfu } from '../../../bench/suites/sfu.js';
 import { signallingJoins } from '../../../bench/suites/signallingJoins.js';
@@ -100,5 +103,64 @@ describe('benchmarks (smoke runs, tiny sizes)', () => {
     const ratio = assertMeasured(metrics, 'sfu.ratioToJanus', ['oursStreamsPerCore', 'janusStreamsPerCore'], false);
     assert.ok((ratio.value as number) > 0);
     assert.ok(Math.abs((ratio.value as number) - (ratio.details!.oursStreamsPerCore as number) / (ratio.details!.janusStreamsPerCore as number)) < 0.01, 'ours / Janus');
+  });
+
+  // The cluster suites start Redis and server nodes (each in its own process) themselves.
+  const redisMissing = redisUnavailable();
+
+  it('cluster.joinsPerSecond (3 nodes, 1 node and a single server under the same joins)', async () => {
+    const metrics = await smoke(clusterJoins);
+    if (redisMissing) {
+      assert.equal(metrics['cluster.joinsPerSecond']!.value, null);
+      assert.match(metrics['cluster.joinsPerSecond']!.reason ?? '', /apt-get install -y redis-server/);
+      return;
+    }
+    const m = assertMeasured(metrics, 'cluster.joinsPerSecond', ['min', 'max', 'oneNodeJoinsPerSecond', 'singleServerJoinsPerSecond', 'ratioToOneNode', 'participantsPerRep'], false);
+    assert.ok((m.value as number) > 0 && (m.details!.oneNodeJoinsPerSecond as number) > 0 && (m.details!.singleServerJoinsPerSecond as number) > 0);
+    // Every room of the repetition was owned by exactly one of the three nodes.
+    const rooms = m.details!.roomsPerNodePerRep as number[][];
+    assert.equal(rooms.length, m.details!.reps);
+    for (const perNode of rooms) {
+      assert.equal(perNode.length, 3);
+      assert.equal(perNode.reduce((a, b) => a + b, 0), (m.details!.participantsPerRep as number) / (m.details!.roomSize as number));
+    }
+    for (const pct of m.details!.crossNodeJoinsPctPerRep as number[]) assert.ok(pct >= 0 && pct <= 100, `crossed: ${pct}%`);
+    for (const config of ['threeNodes', 'oneNode', 'singleServer']) {
+      const figures = m.details![config] as Record<string, number>;
+      for (const key of ['cpuMicrosPerJoin', 'joinsPerCpuSecond', 'joinLatencyP50Ms', 'joinLatencyP99Ms']) assert.ok(Number.isFinite(figures[key]) && figures[key]! > 0, `${config}.${key}: ${figures[key]}`);
+    }
+    assert.ok((m.details!.threeNodes as Record<string, number>).redisCpuMicrosPerJoin! > 0, 'Redis worked for the three nodes');
+  });
+
+  it('cluster.*AddedLatency* (a room with members on 3 nodes: every message reaches every member)', async () => {
+    const metrics = await smoke(clusterLatency);
+    if (redisMissing) {
+      for (const key of clusterLatency.keys) {
+        assert.equal(metrics[key]!.value, null, key);
+        assert.match(metrics[key]!.reason ?? '', /apt-get install -y redis-server/, key);
+      }
+      return;
+    }
+    for (const key of clusterLatency.keys) {
+      // A difference of two latencies: finite, of either sign in a tiny run.
+      const m = metrics[key]!;
+      assert.ok(typeof m.value === 'number' && Number.isFinite(m.value), `${key}: ${m.value}`);
+      assert.ok(Number.isFinite(m.details?.min) && Number.isFinite(m.details?.max), key);
+    }
+    const request = metrics['cluster.requestAddedLatencyP50Ms']!.details!;
+    const messages = request.messagesPerRep as number;
+    const samples = request.samplesPerRep as { edge: number; roomNode: number };
+    // Two of the six members are on the room node, and the members take turns.
+    assert.equal(samples.roomNode * 3, messages);
+    assert.equal(samples.edge + samples.roomNode, messages);
+    assert.ok((request.edgeP50Ms as number) > 0 && (request.roomNodeP50Ms as number) > 0);
+    const notification = metrics['cluster.notificationAddedLatencyP99Ms']!.details!;
+    assert.equal(notification.deliveriesPerRep, (notification.members as number) * messages, 'every message reached every member');
+    const pairs = notification.pairs as Record<string, { p50Ms: number; p99Ms: number; samplesPerRep: number }>;
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(pairs).map(([pair, p]) => [pair, p.samplesPerRep])),
+      { local: (messages / 3) * 2, toEdge: (messages / 3) * 4, fromEdge: ((messages * 2) / 3) * 2, sameEdge: ((messages * 2) / 3) * 2, edgeToEdge: ((messages * 2) / 3) * 2 },
+    );
+    for (const [pair, p] of Object.entries(pairs)) assert.ok(p.p50Ms > 0 && p.p99Ms >= p.p50Ms, `${pair}: ${JSON.stringify(p)}`);
   });
 });

@@ -106,6 +106,9 @@ export class ClusterBus extends TypedEmitter<ClusterBusEvents> {
       }, timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
     });
+    // The caller holds `reply` only once the PUBLISH below is done: a rejection before that (the
+    // bus closing, the timeout) must not count as unhandled, which would end the process.
+    reply.catch(() => undefined);
     let receivers: number;
     try {
       receivers = await this.#publish(to, { kind: 'request', from: this.nodeId, id, body });
