@@ -26,7 +26,7 @@ import { attachRoomWebhooks } from './webhooks/roomWebhooks.js';
 import { WebhookSender } from './webhooks/WebhookSender.js';
 
 import { ClusterNode } from './cluster/ClusterNode.js';
-import { defaultNodeId, type ClusterOptions } from './cluster/ClusterOptions.js';
+import { defaultNodeId, redactRedisUrl, type ClusterOptions } from './cluster/ClusterOptions.js';
 import type { NodeStats } from './cluster/ClusterRoomService.js';
 import type { NodeLoad } from './cluster/NodeRegistry.js';
 import type { NotificationSink } from './boundary/NotificationSink.js';
@@ -206,7 +206,7 @@ export class RoomServer {
     if (this.#cluster) {
       try {
         await this.#cluster.start();
-        this.log.info('joined the cluster', { node: this.#cluster.nodeId, redis: this.#options.cluster!.redisUrl });
+        this.log.info('joined the cluster', { node: this.#cluster.nodeId, redis: redactRedisUrl(this.#options.cluster!.redisUrl) });
       } catch (error) {
         await this.close();
         throw error;

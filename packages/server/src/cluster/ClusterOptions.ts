@@ -22,3 +22,14 @@ export function defaultNodeId(port: number): string {
   const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 50) || 'node';
   return `${host}-${port}`;
 }
+
+/** The Redis URL fit for logs and errors: a password in it is replaced by `***`. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable Redis URL)';
+  }
+}

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { ClusterError } from './ClusterError.js';
+import { redactRedisUrl } from './ClusterOptions.js';
 
 export interface RedisLinkEvents {
   /** Both connections ready (first time and after every outage). */
@@ -65,7 +66,7 @@ export class RedisLink extends TypedEmitter<RedisLinkEvents> {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.off('up', onUp);
-        reject(new ClusterError('REDIS_UNAVAILABLE', `Redis at ${this.url} did not answer within ${timeoutMs} ms`));
+        reject(new ClusterError('REDIS_UNAVAILABLE', `Redis at ${redactRedisUrl(this.url)} did not answer within ${timeoutMs} ms`));
       }, timeoutMs);
       const onUp = () => {
         clearTimeout(timer);
@@ -98,14 +99,14 @@ export class RedisLink extends TypedEmitter<RedisLinkEvents> {
         () => {
           if (this.#closed || this.#up) return;
           this.#up = true;
-          this.log.info('redis up', { url: this.url });
+          this.log.info('redis up', { url: redactRedisUrl(this.url) });
           this.emit('up');
         },
         (error: Error) => this.log.warn('redis resubscribe failed', { error: error.message }),
       );
     } else {
       this.#up = false;
-      this.log.warn('redis down', { url: this.url });
+      this.log.warn('redis down', { url: redactRedisUrl(this.url) });
       this.emit('down');
     }
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultNodeId } from '../../src/cluster/ClusterOptions.js';
+import { defaultNodeId, redactRedisUrl } from '../../src/cluster/ClusterOptions.js';
 import { options, rejects } from './configHelpers.js';
 
 describe('cluster flags', () => {
@@ -25,5 +25,11 @@ describe('cluster flags', () => {
 
   it('the default node id is the host name and the port, in characters a key and a label take', () => {
     assert.match(defaultNodeId(8080), /^[A-Za-z0-9._-]+-8080$/);
+  });
+
+  it('a password in the Redis URL never reaches the logs', () => {
+    assert.equal(redactRedisUrl('redis://:s3cret@10.0.0.5:6379/0'), 'redis://:***@10.0.0.5:6379/0');
+    assert.equal(redactRedisUrl('rediss://user:s3cret@r.example:6380'), 'rediss://user:***@r.example:6380');
+    assert.equal(redactRedisUrl('redis://10.0.0.5:6379'), 'redis://10.0.0.5:6379');
   });
 });
