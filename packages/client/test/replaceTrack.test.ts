@@ -21,7 +21,7 @@ const rooms: Room[] = [];
 const stops: (() => void)[] = [];
 
 before(async () => {
-  server = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn' });
+  server = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn', media: { workers: 1 } });
 });
 
 after(async () => {
