@@ -109,7 +109,7 @@ export async function startBed(options: BedOptions = {}): Promise<DemoBed> {
       page.on('pageerror', (error) => console.error(`[bot page error] ${error.message}`));
       const query = new URLSearchParams({ room, user, hue: String(hue), ...(muted ? { muted: '1' } : {}), ...(cameraOff ? { camera: 'off' } : {}) });
       await page.goto(`${server.url}/test-pages/bot.html?${query}`, { timeout: 60_000 });
-      await page.waitForFunction(() => /published|error/.test(document.getElementById('state')?.textContent ?? ''), null, { timeout: 30_000 });
+      await page.waitForFunction(() => /published|error/.test(document.getElementById('state')?.textContent ?? ''), null, { timeout: 60_000 });
       const state = await page.textContent('#state');
       if (state !== 'published') throw new Error(`bot ${user}: ${state}`);
       return page;

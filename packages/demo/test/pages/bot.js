@@ -42,14 +42,19 @@
       if (error) return say('error ' + error.message);
       var room = kurento.Room({ room: params.get('room'), user: user, subscribeToStreams: false });
       var stream = kurento.Stream(room, { mediaStream: media, audio: true, video: true });
-      room.addEventListener('error-room', function (event) { say('error ' + event.error.message); });
-      room.addEventListener('room-connected', function () {
+      // A loaded machine may drop a socket or a connection now and then; the client gets back in
+      // by itself, and a publish that failed meanwhile is tried again a few times.
+      var publish = function (attempt) {
         stream.publish().then(function () {
           if (params.get('muted') === '1') stream.setAudioEnabled(false);
           if (params.get('camera') === 'off') stream.setVideoEnabled(false);
           say('published');
+        }, function (error) {
+          if (attempt < 5) setTimeout(function () { publish(attempt + 1); }, 1000);
+          else say('error ' + error.message);
         });
-      });
+      };
+      room.addEventListener('room-connected', function () { publish(1); });
       stream.init().then(function () { return room.connect(); });
       window.addEventListener('pagehide', function () { kurento.close(); });
     });
