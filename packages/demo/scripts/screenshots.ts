@@ -1,8 +1,8 @@
 // Regenerates the screenshots of docs/demo.md: the join view, calls of 1, 2, 6 and 12 people, a
 // shared screen, and a phone in portrait and in landscape. Real Chromium with fake devices
 // against a room server started here; "alice" is a real demo page, the others are light test
-// participants (packages/demo/test/pages/bot.html) publishing a drawn picture and the fake
-// microphone, so that twelve people fit on a small machine.
+// participants (packages/demo/test/pages/bot.html, all in one page) publishing a drawn picture
+// and the fake microphone, so that twelve people fit on a small machine.
 //
 //   node --import tsx --conditions=source packages/demo/scripts/screenshots.ts [name ...]
 //
@@ -22,7 +22,7 @@ async function settle(page: Page): Promise<void> {
   const ids = await page.$$eval('#stage .tile video', (videos) => videos.map((v) => v.id));
   for (const id of ids) {
     try {
-      await waitForFrames(page, `[id="${id}"]`, 5, 30_000);
+      await waitForFrames(page, `[id="${id}"]`, 5, 120_000);
     } catch (error) {
       // A camera turned off (the server holds its video back) shows its avatar instead.
       if (!(await page.$(`.tile[data-video-off] [id="${id}"]`))) throw error;
@@ -44,11 +44,16 @@ async function shoot(page: Page, name: string): Promise<void> {
 async function call(bed: DemoBed, room: string, count: number, page?: Page): Promise<Page> {
   const alice = page ?? (await bed.open());
   await join(alice, 'alice', room);
+  const crowd = count > 1 ? await bed.crowd(room) : undefined;
   for (let i = 1; i < count; i++) {
     // A few with their microphone or camera off, as in a real call.
-    await bed.bot(room, NAMES[i - 1]!, { hue: (i * 47) % 360, muted: i % 4 === 2, cameraOff: i === 5 });
+    await crowd!.add(NAMES[i - 1]!, { hue: (i * 47) % 360, muted: i % 4 === 2, cameraOff: i === 5 });
   }
-  await alice.waitForFunction((n) => document.querySelectorAll('#stage .tile').length === n, count, { timeout: 30_000 });
+  // Generous: on a loaded machine a connection may fail and be made again before it settles.
+  await alice.waitForFunction((n) => document.querySelectorAll('#stage .tile').length === n, count, { timeout: 120_000 }).catch(async (error) => {
+    const tiles = await alice.$$eval('#stage .tile', (found) => found.map((t) => t.id));
+    throw new Error(`${count} tiles expected, the page has ${tiles.length}: ${tiles.join(', ')}`, { cause: error });
+  });
   return alice;
 }
 
@@ -73,11 +78,11 @@ const shots: Record<string, (bed: DemoBed) => Promise<void>> = {
     await shoot(await call(bed, 'twelve', 12), '12-people');
   },
   async 'screen-share'(bed) {
-    const alice = await call(bed, 'share', 4);
-    const bob = await bed.open();
-    await join(bob, 'bob', 'share');
-    await bob.click('#buttonScreen');
-    await waitForFrames(alice, video('bob', 'screen'), 5, 30_000);
+    const alice = await call(bed, 'share', 3);
+    const dave = await bed.open();
+    await join(dave, 'dave', 'share');
+    await dave.click('#buttonScreen');
+    await waitForFrames(alice, video('dave', 'screen'), 5, 30_000);
     await shoot(alice, 'screen-share');
   },
   async 'phone-portrait'(bed) {

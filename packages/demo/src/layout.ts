@@ -24,6 +24,11 @@ export interface LayoutInput {
   aspect?: number;
   /** Width / height of the spotlight's video once known: its box takes that shape, centred in the space it has. */
   spotlightAspect?: number;
+  /**
+   * The spotlight's picture may be cropped at its sides (a camera, not a shared screen): in a
+   * space taller than the picture (a phone in portrait) its box narrows down to 3:4 to fill it.
+   */
+  spotlightCrop?: boolean;
   gap?: number;
   /** Grid tiles never get narrower than this; past it the grid grows taller than the stage and scrolls. */
   minTileWidth?: number;
@@ -108,11 +113,20 @@ function gridLayout(count: number, width: number, height: number, aspect: number
  * row at the bottom otherwise, so the spotlight always gets most of the screen (a phone in
  * landscape included). The spotlight box takes the space left, in its video's shape when known.
  */
-function spotlightLayout(count: number, spotlight: number, width: number, height: number, aspect: number, gap: number, videoAspect?: number): Layout {
+function spotlightLayout(
+  count: number,
+  spotlight: number,
+  width: number,
+  height: number,
+  aspect: number,
+  gap: number,
+  videoAspect?: number,
+  crop = false,
+): Layout {
   const others = count - 1;
   const rects: Rect[] = new Array<Rect>(count);
   if (others === 0) {
-    rects[spotlight] = fitAspect({ x: 0, y: 0, width, height }, videoAspect);
+    rects[spotlight] = fitAspect({ x: 0, y: 0, width, height }, videoAspect, crop);
     return { rects, height };
   }
   const landscape = width >= height;
@@ -122,12 +136,12 @@ function spotlightLayout(count: number, spotlight: number, width: number, height
     const stripWidth = Math.round(Math.min(Math.max(width * 0.2, 112), 280));
     stripArea = { x: width - stripWidth, y: 0, width: stripWidth, height };
     fit = fitGrid(others, stripWidth, height, aspect, gap, { maxColumns: 2 });
-    rects[spotlight] = fitAspect({ x: 0, y: 0, width: width - stripWidth - gap, height }, videoAspect);
+    rects[spotlight] = fitAspect({ x: 0, y: 0, width: width - stripWidth - gap, height }, videoAspect, crop);
   } else {
     const stripHeight = Math.round(Math.min(Math.max(height * 0.2, 84), 200));
     stripArea = { x: 0, y: height - stripHeight, width, height: stripHeight };
     fit = fitGrid(others, width, stripHeight, aspect, gap, { maxRows: 2 });
-    rects[spotlight] = fitAspect({ x: 0, y: 0, width, height: height - stripHeight - gap }, videoAspect);
+    rects[spotlight] = fitAspect({ x: 0, y: 0, width, height: height - stripHeight - gap }, videoAspect, crop);
   }
   const strip = placeGrid(others, fit, stripArea, gap);
   let next = 0;
@@ -135,9 +149,16 @@ function spotlightLayout(count: number, spotlight: number, width: number, height
   return { rects, height };
 }
 
-/** The largest box of `aspect` centred in `area` (the area itself while the aspect is unknown). */
-function fitAspect(area: Rect, aspect: number | undefined): Rect {
-  if (!aspect || !Number.isFinite(aspect) || aspect <= 0) return area;
+/** A camera picture shown large may lose its sides down to this shape, never more. */
+const NARROWEST_CROP = 3 / 4;
+
+/**
+ * The largest box of `aspect` centred in `area` (the area itself while the aspect is unknown);
+ * with `crop`, a box narrower than the picture, down to 3:4, when the area is narrower.
+ */
+function fitAspect(area: Rect, videoAspect: number | undefined, crop = false): Rect {
+  if (!videoAspect || !Number.isFinite(videoAspect) || videoAspect <= 0) return area;
+  const aspect = crop ? Math.min(videoAspect, Math.max(area.width / area.height, Math.min(videoAspect, NARROWEST_CROP))) : videoAspect;
   const width = Math.floor(Math.min(area.width, area.height * aspect));
   const height = Math.floor(Math.min(area.height, width / aspect));
   return { x: area.x + Math.floor((area.width - width) / 2), y: area.y + Math.floor((area.height - height) / 2), width, height };
@@ -149,7 +170,7 @@ export function computeLayout(input: LayoutInput): Layout {
   if (count <= 0 || width <= 0 || height <= 0) return { rects: [], height: Math.max(0, height) };
   const spotlight = input.spotlight;
   if (spotlight !== undefined && spotlight >= 0 && spotlight < count) {
-    return spotlightLayout(count, spotlight, width, height, aspect, gap, input.spotlightAspect);
+    return spotlightLayout(count, spotlight, width, height, aspect, gap, input.spotlightAspect, input.spotlightCrop);
   }
   return gridLayout(count, width, height, aspect, gap, minTileWidth);
 }

@@ -154,6 +154,7 @@ export class Stage {
       count: tiles.length,
       spotlight: spotlight >= 0 ? spotlight : undefined,
       spotlightAspect: spotlight >= 0 ? tiles[spotlight]!.aspect() : undefined,
+      spotlightCrop: spotlight >= 0 && !tiles[spotlight]!.screen,
       width: this.root.clientWidth,
       height: this.root.clientHeight,
     });

@@ -25,13 +25,12 @@ async function boxes(page: Page): Promise<{ stage: Box; tiles: Box[] }> {
   // Laid out on the next animation frame, then moved with a 0.25 s transition.
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   await page.waitForTimeout(400);
-  return page.$eval('#stage', (stage) => {
-    const box = (e: Element) => {
-      const r = e.getBoundingClientRect();
-      return { id: e.id, x: r.x, y: r.y, width: r.width, height: r.height };
-    };
+  // A string: tsx's keepNames would wrap a named function in a helper the page lacks.
+  return page.evaluate(`(() => {
+    const stage = document.getElementById('stage');
+    const box = (e) => { const r = e.getBoundingClientRect(); return { id: e.id, x: r.x, y: r.y, width: r.width, height: r.height }; };
     return { stage: box(stage), tiles: [...stage.querySelectorAll('.tile')].map(box) };
-  });
+  })()`);
 }
 
 const overlap = (a: Box, b: Box) => a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5;
@@ -84,11 +83,12 @@ describe('demo in Chromium: layout', { skip: !chromiumAvailable() && 'no Chromiu
     await waitForFrames(page, video('viewer'), 3);
     assert.equal(await spotlightName(page), 'viewer (you)', 'alone: one\'s own tile fills the stage');
     assertOnScreen(await boxes(page), '1 person');
+    const crowd = await bed.crowd('grid');
     for (let i = 0; i < NAMES.length; i++) {
       const count = i + 2;
-      await bed.bot('grid', NAMES[i]!, { hue: i * 33 });
+      await crowd.add(NAMES[i]!, { hue: i * 33 });
       await page.waitForSelector(thumb(NAMES[i]!));
-      await waitForFrames(page, video(NAMES[i]!), 3, 30_000);
+      await waitForFrames(page, video(NAMES[i]!), 3, 60_000);
       if (count === 2) {
         // One-to-one: the other person large, oneself in the filmstrip.
         assert.equal(await spotlightName(page), 'bob');
@@ -157,7 +157,7 @@ describe('demo in Chromium: layout', { skip: !chromiumAvailable() && 'no Chromiu
         assert.ok(c.name.length > 0, `${what}: ${c.id} has a name`);
       }
       // Icon-only on a phone, yet each button keeps its name for screen readers.
-      assert.equal(await phone.$eval('#buttonMic', (b) => (b as HTMLElement).innerText.trim()), '', `${what}: the label is not shown`);
+      assert.ok((await phone.$eval('#buttonMic .label', (l) => l.getBoundingClientRect().width)) <= 1, `${what}: the label is not shown`);
       assert.equal(await phone.textContent('#buttonMic .label'), 'Mute');
       // The chat covers the videos, not the controls, and its × closes it.
       await phone.tap('#buttonChat');

@@ -92,11 +92,18 @@ test('spotlight: the large tile takes most of the stage; the filmstrip is on the
   }
 });
 
-test('spotlight: a known picture shape gives the large box that shape, centred, so nothing is letterboxed', () => {
+test('spotlight: a known picture shape gives the large box that shape, centred, so nothing is letterboxed; a camera on a phone in portrait loses its sides', () => {
   const wide = computeLayout({ count: 3, spotlight: 0, width: 1264, height: 660, spotlightAspect: 16 / 9 }).rects[0]!;
   assert.ok(Math.abs(wide.width / wide.height - 16 / 9) < 0.01, JSON.stringify(wide));
   const camera = computeLayout({ count: 1, spotlight: 0, width: 1264, height: 660, spotlightAspect: 4 / 3 }).rects[0]!;
   assert.deepEqual(camera, { x: 192, y: 0, width: 880, height: 660 });
+  // A camera in a space taller than its picture (a phone in portrait) loses its sides, down to 3:4.
+  const portrait = computeLayout({ count: 2, spotlight: 0, width: 374, height: 700, spotlightAspect: 4 / 3, spotlightCrop: true }).rects[0]!;
+  assert.ok(Math.abs(portrait.width / portrait.height - 3 / 4) < 0.01 && portrait.width === 374, JSON.stringify(portrait));
+  const screen = computeLayout({ count: 2, spotlight: 0, width: 374, height: 700, spotlightAspect: 16 / 9 }).rects[0]!;
+  assert.ok(Math.abs(screen.width / screen.height - 16 / 9) < 0.02, `a screen is never cropped: ${JSON.stringify(screen)}`);
+  const wideCamera = computeLayout({ count: 2, spotlight: 0, width: 1264, height: 660, spotlightAspect: 4 / 3, spotlightCrop: true }).rects[0]!;
+  assert.ok(Math.abs(wideCamera.width / wideCamera.height - 4 / 3) < 0.01, `in a wide space a camera keeps its shape: ${JSON.stringify(wideCamera)}`);
   const unknown = computeLayout({ count: 1, spotlight: 0, width: 1264, height: 660 }).rects[0]!;
   assert.deepEqual(unknown, { x: 0, y: 0, width: 1264, height: 660 });
 });
