@@ -1,8 +1,8 @@
 // Regenerates the screenshots of docs/demo.md: the join view, calls of 1, 2, 6 and 12 people, a
 // shared screen, and a phone in portrait and in landscape. Real Chromium with fake devices
 // against a room server started here; "alice" is a real demo page, the others are light test
-// participants (packages/demo/test/pages/bot.html) publishing a drawn picture and the fake
-// microphone, so that twelve people fit on a small machine.
+// participants (packages/demo/test/pages/bot.html, all in one page) publishing a drawn picture
+// and the fake microphone, so that twelve people fit on a small machine.
 //
 //   node --import tsx --conditions=source packages/demo/scripts/screenshots.ts [name ...]
 //
@@ -44,9 +44,10 @@ async function shoot(page: Page, name: string): Promise<void> {
 async function call(bed: DemoBed, room: string, count: number, page?: Page): Promise<Page> {
   const alice = page ?? (await bed.open());
   await join(alice, 'alice', room);
+  const crowd = count > 1 ? await bed.crowd(room) : undefined;
   for (let i = 1; i < count; i++) {
     // A few with their microphone or camera off, as in a real call.
-    await bed.bot(room, NAMES[i - 1]!, { hue: (i * 47) % 360, muted: i % 4 === 2, cameraOff: i === 5 });
+    await crowd!.add(NAMES[i - 1]!, { hue: (i * 47) % 360, muted: i % 4 === 2, cameraOff: i === 5 });
   }
   // Generous: on a loaded machine a connection may fail and be made again before it settles.
   await alice.waitForFunction((n) => document.querySelectorAll('#stage .tile').length === n, count, { timeout: 120_000 }).catch(async (error) => {

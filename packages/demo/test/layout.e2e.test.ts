@@ -83,9 +83,10 @@ describe('demo in Chromium: layout', { skip: !chromiumAvailable() && 'no Chromiu
     await waitForFrames(page, video('viewer'), 3);
     assert.equal(await spotlightName(page), 'viewer (you)', 'alone: one\'s own tile fills the stage');
     assertOnScreen(await boxes(page), '1 person');
+    const crowd = await bed.crowd('grid');
     for (let i = 0; i < NAMES.length; i++) {
       const count = i + 2;
-      await bed.bot('grid', NAMES[i]!, { hue: i * 33 });
+      await crowd.add(NAMES[i]!, { hue: i * 33 });
       await page.waitForSelector(thumb(NAMES[i]!));
       await waitForFrames(page, video(NAMES[i]!), 3, 60_000);
       if (count === 2) {

@@ -35,7 +35,13 @@ export interface DemoBed {
    * 1280 x 800 desktop window).
    */
   open(path?: string, setup?: (page: Page) => Promise<unknown>, context?: BrowserContextOptions): Promise<Page>;
-  /** A light participant publishing a drawn picture and the fake microphone (test/pages/bot.html); resolves once it sends. */
+  /**
+   * A page of light participants (test/pages/bot.html), all in one browser process: each one
+   * added publishes a drawn picture and the fake microphone, subscribes to nobody, and `add`
+   * resolves once it sends.
+   */
+  crowd(room: string): Promise<Crowd>;
+  /** One light participant in a page of its own. */
   bot(room: string, user: string, options?: BotOptions): Promise<Page>;
   /** Closes the pages opened so far (each test's `afterEach`). */
   closePages(): Promise<void>;
@@ -47,6 +53,11 @@ export interface BotOptions {
   hue?: number;
   muted?: boolean;
   cameraOff?: boolean;
+}
+
+export interface Crowd {
+  page: Page;
+  add(user: string, options?: BotOptions): Promise<void>;
 }
 
 export interface BedOptions {
@@ -103,16 +114,23 @@ export async function startBed(options: BedOptions = {}): Promise<DemoBed> {
       await page.waitForSelector('#joinView:not([hidden])', { timeout: 60_000 });
       return page;
     },
-    async bot(room, user, { hue = 210, muted = false, cameraOff = false } = {}) {
+    async crowd(room) {
       const page = await browser.newPage();
       pages.add(page);
       page.on('pageerror', (error) => console.error(`[bot page error] ${error.message}`));
-      const query = new URLSearchParams({ room, user, hue: String(hue), ...(muted ? { muted: '1' } : {}), ...(cameraOff ? { camera: 'off' } : {}) });
-      await page.goto(`${server.url}/test-pages/bot.html?${query}`, { timeout: 60_000 });
-      await page.waitForFunction(() => /published|error/.test(document.getElementById('state')?.textContent ?? ''), null, { timeout: 60_000 });
-      const state = await page.textContent('#state');
-      if (state !== 'published') throw new Error(`bot ${user}: ${state}`);
-      return page;
+      await page.goto(`${server.url}/test-pages/bot.html?${new URLSearchParams({ room })}`, { timeout: 60_000 });
+      return {
+        page,
+        async add(user, { hue = 210, muted = false, cameraOff = false } = {}) {
+          const person = { user, hue, muted, cameraOff };
+          await page.evaluate((p) => (window as unknown as { addPerson(p: unknown): Promise<void> }).addPerson(p), person);
+        },
+      };
+    },
+    async bot(room, user, options) {
+      const crowd = await bed.crowd(room);
+      await crowd.add(user, options);
+      return crowd.page;
     },
     /** Closes the pages; fails when one of them broke the demo's Content-Security-Policy. */
     async closePages() {
