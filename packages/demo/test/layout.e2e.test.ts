@@ -22,15 +22,32 @@ interface Box {
 
 /** The boxes of the stage and of its tiles on screen, once the layout has settled. */
 async function boxes(page: Page): Promise<{ stage: Box; tiles: Box[] }> {
-  // Laid out on the next animation frame, then moved with a 0.25 s transition.
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
-  await page.waitForTimeout(400);
+  // The stage lays out on the next animation frame after a resize (ResizeObserver) and the tiles
+  // then move with a 0.25 s transition; on a loaded machine that takes longer than any fixed
+  // wait, so read until no tile is moving and two reads a frame apart agree.
   // A string: tsx's keepNames would wrap a named function in a helper the page lacks.
-  return page.evaluate(`(() => {
+  const read = `(() => {
     const stage = document.getElementById('stage');
     const box = (e) => { const r = e.getBoundingClientRect(); return { id: e.id, x: r.x, y: r.y, width: r.width, height: r.height }; };
     return { stage: box(stage), tiles: [...stage.querySelectorAll('.tile')].map(box) };
-  })()`);
+  })()`;
+  // Polled from here: the demo's Content-Security-Policy bars waitForFunction's string evaluation.
+  const probe = `(() => {
+    const stage = document.getElementById('stage');
+    const moving = stage.getAnimations({ subtree: true }).some((a) => a instanceof CSSTransition && a.playState === 'running' && ['transform', 'width', 'height'].includes(a.transitionProperty));
+    return JSON.stringify({ moving, boxes: ${read} });
+  })()`;
+  const deadline = Date.now() + 30_000;
+  let last = '';
+  for (;;) {
+    const now = JSON.parse((await page.evaluate(probe)) as string) as { moving: boolean; boxes: unknown };
+    const seen = JSON.stringify(now.boxes);
+    if (!now.moving && seen === last) break;
+    if (Date.now() > deadline) throw new Error(`the stage's layout did not settle in 30 s: ${seen}`);
+    last = seen;
+    await page.waitForTimeout(150);
+  }
+  return page.evaluate(read);
 }
 
 const overlap = (a: Box, b: Box) => a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5;
