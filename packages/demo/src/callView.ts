@@ -106,6 +106,7 @@ export class CallView {
     this.ended = true;
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     void this.screen.stop().catch(() => undefined);
+    this.screen.destroy();
     this.controls.destroy();
     this.panels.destroy();
     this.chat.destroy();

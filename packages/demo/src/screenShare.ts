@@ -1,19 +1,10 @@
 /**
  * Sharing one's screen: a second stream `screen` (video only, typeOfVideo `SCREEN`) published
- * next to the camera. When the capture ends from outside (the browser's own "Stop sharing" bar
- * ends the track), the stream is unpublished and released.
+ * next to the camera, captured by the client library itself (`screen: true`: getDisplayMedia in
+ * `init()`). When the capture ends from outside (the browser's own "Stop sharing" bar), the
+ * library unpublishes and releases the stream and the room emits `stream-removed` for it.
  */
 import type { KurentoRoomClient, Room, Stream } from '@kurento-room/client';
-
-/**
- * Captures the screen and makes its stream. Kept in this one function: the client library is
- * getting a `screen: true` option (getDisplayMedia in `init()`) that will replace the capture here.
- */
-export async function createScreenStream(kurento: KurentoRoomClient, room: Room): Promise<Stream> {
-  // A screen changes little: 15 frames a second at most keeps the encoder (and everyone's decoder) light.
-  const mediaStream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 10, max: 15 } }, audio: false });
-  return kurento.Stream(room, { id: 'screen', mediaStream, typeOfVideo: 'SCREEN', audio: false, video: true });
-}
 
 export interface ScreenShareHooks {
   /** The stream exists (show its tile); it is being published. */
@@ -25,12 +16,20 @@ export interface ScreenShareHooks {
 export class ScreenShare {
   private stream?: Stream;
   private starting = false;
+  private readonly onRemoved = ({ stream }: { stream: Stream }) => {
+    // The library ended it (the capture stopped): it is already unpublished and released.
+    if (stream !== this.stream) return;
+    this.stream = undefined;
+    this.hooks.stopped(stream);
+  };
 
   constructor(
     private readonly kurento: KurentoRoomClient,
     private readonly room: Room,
     private readonly hooks: ScreenShareHooks,
-  ) {}
+  ) {
+    room.on('stream-removed', this.onRemoved);
+  }
 
   isSharing(): boolean {
     return this.stream !== undefined;
@@ -40,15 +39,19 @@ export class ScreenShare {
   async start(): Promise<void> {
     if (this.stream || this.starting) return;
     this.starting = true;
-    let stream: Stream;
+    // A screen changes little: 15 frames a second at most keeps the encoder (and everyone's decoder) light.
+    const stream = this.kurento.Stream(this.room, { id: 'screen', screen: true, audio: false, video: { frameRate: { ideal: 10, max: 15 } } });
     try {
-      stream = await createScreenStream(this.kurento, this.room);
-      if (!(await stream.init())) throw new Error('the screen capture could not start');
+      let refusal: unknown;
+      stream.on('access-denied', ({ error }) => (refusal = error));
+      if (!(await stream.init())) {
+        this.room.getLocalParticipant().removeStream(stream.getID());
+        throw refusal ?? new Error('the screen capture could not start');
+      }
     } finally {
       this.starting = false;
     }
     this.stream = stream;
-    stream.getLocalMediaStream()?.getVideoTracks()[0]?.addEventListener('ended', () => void this.stop(stream));
     this.hooks.started(stream);
     try {
       await stream.publish();
@@ -70,5 +73,10 @@ export class ScreenShare {
       this.room.getLocalParticipant().removeStream(stream.getID());
       stream.dispose();
     }
+  }
+
+  /** Stops listening to the room (the call view is going). */
+  destroy(): void {
+    this.room.off('stream-removed', this.onRemoved);
   }
 }
