@@ -1,8 +1,11 @@
 /** Read-only views of the rooms (REST, admin API, stats): plain data. */
 
+/** A publication or subscription being negotiated, or live. */
+export type EndpointPhase = 'negotiating' | 'live';
+
 export interface StreamView {
   id: string;
-  phase: 'negotiating' | 'live';
+  phase: EndpointPhase;
   loopback: boolean;
   /** The type of the video filter on the stream, if any. */
   filter?: string;
@@ -13,7 +16,7 @@ export interface ParticipantView {
   joinedAt: string;
   dataChannels: boolean;
   streams: StreamView[];
-  subscriptions: Array<{ sender: string; phase: 'negotiating' | 'live' }>;
+  subscriptions: Array<{ sender: string; phase: EndpointPhase }>;
 }
 
 export interface RoomView {

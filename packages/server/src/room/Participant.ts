@@ -1,12 +1,10 @@
 import { DEFAULT_GRANTS, type Grants } from '../auth/accessToken.js';
 import { DEFAULT_STREAM_ID, Errors, endpointNameOf, globalStreamId, type NotificationParamsMap, type StreamInfo } from '@kurento-room/protocol';
 import type { Notice } from '../boundary/outputs.js';
-import type { ParticipantView } from '../boundary/views.js';
+import type { EndpointPhase, ParticipantView } from '../boundary/views.js';
 import { DEFAULT_LIMITS } from '../limits.js';
 import type { IceCandidateInit, VideoFilterSpec } from '../media/MediaEngine.js';
 import type { ResolvedTracks } from './streamTracks.js';
-
-export type EndpointPhase = 'negotiating' | 'live';
 
 export interface PublishedStream {
   readonly streamId: string;

@@ -20,8 +20,6 @@ export interface RoomManagerEvents {
 
 export type LeaveReason = 'left' | 'evicted' | 'disconnected' | 'roomClosed';
 
-export type { RoomStats };
-
 /**
  * Rooms and their membership: join, leave, eviction, admin close and chat. A room is created by
  * its first join and disappears with its last participant. Every notification is made here, as
