@@ -11,6 +11,7 @@ import type { Counters } from './counters.js';
 import { tidyAnswer } from './answerSdp.js';
 import { hasStunServer, skipUnconfiguredStun, watchNomination } from './iceWorkarounds.js';
 import type { LivenessMonitor } from './LivenessMonitor.js';
+import type { SharedIcePorts } from './sharedPort/SharedIcePorts.js';
 import { errorMessage, type MediaLogFn } from './log.js';
 import { inboundActivity } from './peerActivity.js';
 
@@ -19,6 +20,8 @@ export interface EndpointContext {
   log: MediaLogFn;
   peerConfig: Partial<PeerConfig>;
   liveness: LivenessMonitor;
+  /** The engine's shared ICE ports, being opened; undefined when werift binds its own sockets. */
+  sharedPorts: Promise<SharedIcePorts> | undefined;
   onCandidate(endpointId: string, candidate: IceCandidateInit): void;
   onState(endpointId: string, state: EndpointState, fault?: EndpointFault): void;
   onError(endpointId: string, message: string): void;
@@ -134,6 +137,7 @@ export abstract class PeerEndpoint {
     try {
       await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
       if (!hasStunServer(this.ctx.peerConfig)) skipUnconfiguredStun(this.pc);
+      if (this.ctx.sharedPorts) await this.#attachSharedPorts(this.ctx.sharedPorts);
       beforeAnswer?.();
       const answer = await this.pc.createAnswer();
       await this.pc.setLocalDescription(answer);
@@ -149,6 +153,23 @@ export abstract class PeerEndpoint {
     const sdp = this.pc.localDescription?.sdp;
     if (!sdp) throw new MediaEngineError('internal', 'werift produced no local description');
     return tidyAnswer(sdp);
+  }
+
+  /** Puts ICE on the engine's shared ports, before setLocalDescription gathers. */
+  async #attachSharedPorts(sharedPorts: Promise<SharedIcePorts>): Promise<void> {
+    let ports: SharedIcePorts;
+    try {
+      ports = await sharedPorts;
+    } catch (error) {
+      throw new MediaEngineError('internal', errorMessage(error));
+    }
+    // Released while the ports opened: attaching now would register a connection nobody closes.
+    if (this.#closed) throw new MediaEngineError('closed', `endpoint ${this.id} was released during negotiation`);
+    try {
+      this.onDispose(ports.attach(this.pc));
+    } catch (error) {
+      throw new MediaEngineError('internal', `cannot put the connection on the shared ICE ports: ${errorMessage(error)}`);
+    }
   }
 
   async addIceCandidate(candidate: IceCandidateInit): Promise<void> {

@@ -28,6 +28,7 @@ import type { EndpointContext, PeerEndpoint } from './PeerEndpoint.js';
 import { PublisherEndpoint } from './PublisherEndpoint.js';
 import { DEFAULT_SPEAKING_OPTIONS, validateSpeakingOptions, type SpeakingDetectorOptions } from './SpeakingDetector.js';
 import { SubscriberEndpoint } from './SubscriberEndpoint.js';
+import { SharedIcePorts, type SharedIcePortsInfo, type SharedIcePortsOptions } from './sharedPort/SharedIcePorts.js';
 
 /**
  * Keyframe requests to one publisher are at most this frequent. A subscriber that connects
@@ -55,8 +56,22 @@ export interface WeriftMediaEngineOptions {
   iceAdditionalHostAddresses?: string[];
   /** Default false. */
   iceUseIpv6?: boolean;
-  /** UDP port range for ICE, e.g. [40000, 49999]. */
+  /**
+   * UDP port range for ICE, e.g. [40000, 49999]: every peer connection binds sockets of its own
+   * there. Without it (the default) all peer connections share one UDP port, `iceUdpPort`.
+   */
   icePortRange?: [number, number];
+  /**
+   * The one UDP port every peer connection of this engine uses (datagrams told apart by ICE
+   * username fragment, then remote address); 0, the default, picks a free port. Not with
+   * `icePortRange`. IPv4 only.
+   */
+  iceUdpPort?: number;
+  /**
+   * A TCP port for ICE over TCP (RFC 6544 passive candidates), the fallback of clients whose UDP
+   * is blocked; 0 picks a free port. Default none.
+   */
+  iceTcpPort?: number;
   /** STUN/TURN servers for the server side. Default none (no internet lookups while gathering). */
   iceServers?: Array<{ urls: string | string[]; username?: string; credential?: string }>;
   /** A log function, or a logger object with debug/info/warn/error methods. */
@@ -104,6 +119,25 @@ function validateFilter(filter: unknown): asserts filter is VideoFilterSpec {
   }
 }
 
+function validatePort(name: string, port: number | undefined): void {
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new RangeError(`${name} must be an integer from 0 to 65535, got ${String(port)}`);
+  }
+}
+
+/** Which ports the engine shares among its connections, from its options; undefined for none. */
+function sharedPortOptions(options: WeriftMediaEngineOptions): SharedIcePortsOptions | undefined {
+  validatePort('iceUdpPort', options.iceUdpPort);
+  validatePort('iceTcpPort', options.iceTcpPort);
+  if (options.icePortRange && options.iceUdpPort !== undefined) {
+    throw new RangeError('icePortRange (sockets of its own for each connection) and iceUdpPort (one socket for all) exclude each other');
+  }
+  const udpPort = options.icePortRange ? undefined : (options.iceUdpPort ?? 0);
+  if (udpPort !== undefined && options.iceUseIpv6) throw new RangeError('iceUseIpv6 needs icePortRange: the shared UDP port is IPv4');
+  if (udpPort === undefined && options.iceTcpPort === undefined) return undefined;
+  return { ...(udpPort !== undefined ? { udpPort } : {}), ...(options.iceTcpPort !== undefined ? { tcpPort: options.iceTcpPort } : {}) };
+}
+
 function validateCandidate(candidate: unknown): asserts candidate is IceCandidateInit {
   const c = candidate as Partial<IceCandidateInit> | null;
   if (!c || typeof c !== 'object' || typeof c.candidate !== 'string') {
@@ -133,6 +167,7 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
   readonly #speakers: ActiveSpeakerMonitor | undefined;
   readonly detectsSpeakers: boolean;
   #filterSupport: Promise<FilterSupport> | undefined;
+  readonly #sharedPorts: Promise<SharedIcePorts> | undefined;
   #closed = false;
 
   constructor(options: WeriftMediaEngineOptions = {}) {
@@ -166,11 +201,22 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
       bundlePolicy: 'max-bundle',
     };
     if (options.icePortRange) peerConfig.icePortRange = options.icePortRange;
+    const shared = sharedPortOptions(options);
+    if (shared) {
+      this.#sharedPorts = SharedIcePorts.open(shared);
+      // Handled here so that a port that cannot be bound is logged once, at start; every
+      // negotiation then fails with the same message.
+      this.#sharedPorts.then(
+        (ports) => this.#log('info', 'ICE on shared ports', { udpPort: ports.udp?.port, tcpPort: ports.tcp?.port }),
+        (error: unknown) => this.#log('error', 'cannot open the ICE ports', { error: errorMessage(error) }),
+      );
+    }
     this.#ctx = {
       counters: this.#counters,
       log: this.#log,
       peerConfig,
       liveness: this.#liveness,
+      sharedPorts: this.#sharedPorts,
       onCandidate: (id, candidate) => this.emit('iceCandidate', id, candidate),
       onState: (id, state, fault) => {
         if (fault) {
@@ -356,6 +402,11 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
     };
   }
 
+  /** The shared ICE ports and their traffic, or undefined when each connection binds its own. */
+  async icePorts(): Promise<SharedIcePortsInfo | undefined> {
+    return (await this.#sharedPorts)?.info();
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -364,6 +415,7 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
     await Promise.all([...this.#endpoints.keys()].map((id) => this.release(id)));
     this.#liveness.close();
     this.#speakers?.close();
+    await this.#sharedPorts?.then((ports) => ports.close(), () => undefined);
     this.#log('info', 'media engine closed');
   }
 
