@@ -1,4 +1,5 @@
 import type { ClusterOptions } from './cluster/ClusterOptions.js';
+import { availableParallelism } from 'node:os';
 import { ConfigError, parseFlags } from './configError.js';
 import { type FileValueKind, readConfigFile } from './configFile.js';
 import { createHatRequestHandler } from './filters/hatRequestHandler.js';
@@ -42,7 +43,12 @@ Options:
   --admin-secret <s>    require "Authorization: Bearer <s>" on /api/* and /close (ADMIN_SECRET)
   --log-level <level>   debug, info, warn, error or silent (LOG_LEVEL, default info)
   --grace-ms <n>        how long a participant survives a lost socket (GRACE_MS, default 10000)
-  --ice-ports <a-b>     UDP port range of the SFU's peer connections (ICE_PORTS)
+  --ice-udp-port <n>    the one UDP port of all the SFU's peer connections, media worker i on
+                        n + i (ICE_UDP_PORT; default 0 = a free port per worker, chosen at start)
+  --ice-tcp-port <n>    ICE over TCP for clients whose UDP is blocked, worker i on n + i
+                        (ICE_TCP_PORT; default none; 0 = a free port per worker)
+  --ice-ports <a-b>     instead of --ice-udp-port: a UDP port range in which each peer
+                        connection binds sockets of its own (ICE_PORTS)
   --announce-ip <addr>  extra host address for ICE candidates, e.g. a public IP (ANNOUNCE_IP)
   --media-workers <n>   worker threads for media, rooms spread over them (MEDIA_WORKERS,
                         default the number of cores; 0 or 1 = media in the main thread)
@@ -86,7 +92,8 @@ Example (YAML):
   port: 8443
   tls-cert: /etc/kurento-room/fullchain.pem
   tls-key: /etc/kurento-room/privkey.pem
-  ice-ports: 40000-40999
+  ice-udp-port: 40000
+  ice-tcp-port: 40000
   allowed-origins: [https://meet.example.com]
   webhook-url: [https://app.example.com/hooks/rooms]
   turn-url: [turn:turn.example.com:3478, turns:turn.example.com:5349]
@@ -111,6 +118,8 @@ export const OPTIONS: ReadonlyArray<{ flag: string; env: string; kind: FileValue
   { flag: 'log-level', env: 'LOG_LEVEL', kind: 'scalar' },
   { flag: 'grace-ms', env: 'GRACE_MS', kind: 'scalar' },
   { flag: 'ice-ports', env: 'ICE_PORTS', kind: 'scalar' },
+  { flag: 'ice-udp-port', env: 'ICE_UDP_PORT', kind: 'scalar' },
+  { flag: 'ice-tcp-port', env: 'ICE_TCP_PORT', kind: 'scalar' },
   { flag: 'announce-ip', env: 'ANNOUNCE_IP', kind: 'scalar' },
   { flag: 'media-workers', env: 'MEDIA_WORKERS', kind: 'scalar' },
   { flag: 'media-inactivity-ms', env: 'MEDIA_INACTIVITY_MS', kind: 'scalar' },
@@ -205,6 +214,20 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): { help: tru
   if (announce !== undefined) media.iceAdditionalHostAddresses = ['127.0.0.1', announce];
   const workers = read('media-workers', (v) => integer('media-workers', v, 0, 256));
   if (workers !== undefined) media.workers = workers;
+  const udpPort = read('ice-udp-port', (v) => integer('ice-udp-port', v, 0, 65535));
+  const tcpPort = read('ice-tcp-port', (v) => integer('ice-tcp-port', v, 0, 65535));
+  // A range means sockets of each connection's own: the two ways of choosing UDP ports cannot mix.
+  if (udpPort !== undefined && ports !== undefined) {
+    throw new ConfigError('--ice-udp-port and --ice-ports exclude each other: one UDP port per media worker, or a range in which each peer connection binds its own');
+  }
+  const threads = Math.max(1, workers ?? availableParallelism());
+  for (const [flag, port] of [['ice-udp-port', udpPort], ['ice-tcp-port', tcpPort]] as const) {
+    if (port !== undefined && port > 0 && port + threads - 1 > 65535) {
+      throw new ConfigError(`--${flag} ${port} with ${threads} media workers needs ports ${port} to ${port + threads - 1}, past 65535`);
+    }
+  }
+  if (udpPort !== undefined) media.iceUdpPort = udpPort;
+  if (tcpPort !== undefined) media.iceTcpPort = tcpPort;
   const inactivity = read('media-inactivity-ms', (v) => integer('media-inactivity-ms', v, 0, 3_600_000));
   if (inactivity !== undefined) media.inactivityTimeoutMs = inactivity;
   options.media = media;

@@ -55,7 +55,7 @@ function ping(url: string, options: WebSocket.ClientOptions = {}): Promise<unkno
 describe('command line', () => {
   it('--help lists every option', () => {
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=source', cli, '--help']).toString();
-    for (const flag of ['--port', '--host', '--tls-cert', '--tls-key', '--admin-secret', '--log-level', '--grace-ms', '--ice-ports', '--media-workers', 'MEDIA_WORKERS', '--media-inactivity-ms', 'MEDIA_INACTIVITY_MS', '--allowed-origins', '--max-rooms', '--help']) {
+    for (const flag of ['--port', '--host', '--tls-cert', '--tls-key', '--admin-secret', '--log-level', '--grace-ms', '--ice-ports', '--ice-udp-port', 'ICE_UDP_PORT', '--ice-tcp-port', 'ICE_TCP_PORT', '--media-workers', 'MEDIA_WORKERS', '--media-inactivity-ms', 'MEDIA_INACTIVITY_MS', '--allowed-origins', '--max-rooms', '--help']) {
       assert.ok(out.includes(flag), flag);
     }
   });

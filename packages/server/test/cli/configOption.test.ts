@@ -122,7 +122,7 @@ describe('--config', () => {
     assert.equal(parsed.port, 8080);
     assert.equal(parsed.logLevel, 'info');
     assert.deepEqual(parsed.allowedOrigins, ['https://rooms.example.com']);
-    assert.deepEqual(parsed.media, { icePortRange: [40000, 40999], iceAdditionalHostAddresses: ['127.0.0.1', '203.0.113.10'] });
+    assert.deepEqual(parsed.media, { iceUdpPort: 40000, iceTcpPort: 40000, iceAdditionalHostAddresses: ['127.0.0.1', '203.0.113.10'] });
     assert.deepEqual(parsed.ice, {
       static: [{ urls: 'stun:stun.example.com:3478' }],
       turn: { urls: ['turn:rooms.example.com:3478', 'turns:rooms.example.com:5349'], secret: 'turn-secret', ttlSeconds: 86_400 },

@@ -6,6 +6,24 @@ import { parseIceServers } from '../../src/ice/iceServers.js';
 import { options, rejects } from './configHelpers.js';
 
 describe('deployment flags', () => {
+  it('--ice-udp-port / ICE_UDP_PORT and --ice-tcp-port / ICE_TCP_PORT set the shared ICE ports', () => {
+    assert.deepEqual(options(['--ice-udp-port', '40000', '--ice-tcp-port', '40010', '--media-workers', '4']).media, { workers: 4, iceUdpPort: 40000, iceTcpPort: 40010 });
+    assert.deepEqual(options([], { ICE_UDP_PORT: '0', ICE_TCP_PORT: '0' }).media, { iceUdpPort: 0, iceTcpPort: 0 });
+    assert.deepEqual(options(['--ice-udp-port', '41000'], { ICE_UDP_PORT: '42000' }).media, { iceUdpPort: 41000 });
+    // ICE-TCP goes with a range too: only the two ways of choosing UDP ports exclude each other.
+    assert.deepEqual(options(['--ice-ports', '40000-40999', '--ice-tcp-port', '41000']).media, { icePortRange: [40000, 40999], iceTcpPort: 41000 });
+    assert.deepEqual(options([]).media, {}, 'by default the engine shares a free UDP port per worker');
+  });
+
+  it('rejects a bad ICE port, a UDP port with a range, and ports past 65535 for the workers', () => {
+    rejects(['--ice-udp-port', 'x'], {}, "--ice-udp-port must be an integer from 0 to 65535, got 'x'");
+    rejects([], { ICE_TCP_PORT: '70000' }, "--ice-tcp-port must be an integer from 0 to 65535, got '70000' (from environment variable ICE_TCP_PORT)");
+    rejects(['--ice-udp-port', '40000', '--ice-ports', '40000-40999'], {}, /^--ice-udp-port and --ice-ports exclude each other/);
+    rejects(['--ice-udp-port', '65534', '--media-workers', '4'], {}, '--ice-udp-port 65534 with 4 media workers needs ports 65534 to 65537, past 65535');
+    rejects(['--ice-tcp-port', '65535', '--media-workers', '2'], {}, '--ice-tcp-port 65535 with 2 media workers needs ports 65535 to 65536, past 65535');
+    assert.deepEqual(options(['--ice-udp-port', '65535', '--media-workers', '1']).media, { workers: 1, iceUdpPort: 65535 });
+  });
+
   it('--token-secret / TOKEN_SECRET sets the access-token secret', () => {
     assert.equal(options(['--token-secret', 'flag'], { TOKEN_SECRET: 'env' }).tokenSecret, 'flag');
     assert.equal(options([], { TOKEN_SECRET: 'env' }).tokenSecret, 'env');

@@ -9,7 +9,8 @@ import { after, afterEach, describe, it } from 'node:test';
 import { createRoomServer } from '../../src/index.js';
 import { type EndpointState } from '../../src/media/MediaEngine.js';
 import { WeriftMediaEngine } from '../../src/media/werift/WeriftMediaEngine.js';
-import { WorkerPoolMediaEngine } from '../../src/media/workers/index.js';
+import { WorkerPoolMediaEngine, type WorkerPoolMediaEngineOptions } from '../../src/media/workers/index.js';
+import { createSocket } from 'node:dgram';
 import { waitUntil, type PublisherPeerOptions, type SubscriberPeerOptions } from '../helpers/wrtcPeers.js';
 import { CandidateRouter, publish, rejectsWith, subscribe, TestPeers } from './wiring.js';
 
@@ -23,8 +24,8 @@ const peers = new TestPeers(SMALL);
 const pub = (options: PublisherPeerOptions = {}) => peers.pub(options);
 const sub = (options: SubscriberPeerOptions = {}) => peers.sub(options);
 
-function pool(): { engine: WorkerPoolMediaEngine; router: CandidateRouter; states: Array<[string, EndpointState]> } {
-  const engine = new WorkerPoolMediaEngine({ workers: 2 });
+function pool(options: WorkerPoolMediaEngineOptions = {}): { engine: WorkerPoolMediaEngine; router: CandidateRouter; states: Array<[string, EndpointState]> } {
+  const engine = new WorkerPoolMediaEngine({ workers: 2, ...options });
   pools.push(engine);
   const states: Array<[string, EndpointState]> = [];
   engine.on('endpointState', (id, state) => states.push([id, state]));
@@ -100,6 +101,26 @@ describe('worker pool media engine', () => {
     assert.equal(afterRelease.stats.peerConnections, 1, JSON.stringify(afterRelease));
     assert.equal(afterRelease.endpoints, 1);
     assert.deepEqual(afterRelease.groups, ['roomC']);
+  });
+
+  it('gives worker i the shared UDP port base + i, and every connection of a worker its port', async () => {
+    const base = await twoFreeUdpPorts();
+    const { engine, router } = pool({ iceUdpPort: base });
+    const answers = new Map<string, string>();
+    answers.set('alice', await publish(engine, router, 'alice', pub(), { group: 'roomA' }));
+    answers.set('bob', await publish(engine, router, 'bob', pub(), { group: 'roomB' }));
+    const carol = sub();
+    answers.set('carol<-alice', await subscribe(engine, router, 'carol<-alice', 'alice', carol, { group: 'roomA' }));
+    await carol.waitForFrames(FRAMES, MEDIA_TIMEOUT);
+    const info = await engine.workerInfo();
+    const portOfRoom = (room: string) => base + info.find((w) => w.groups.includes(room))!.index;
+    assert.notEqual(portOfRoom('roomA'), portOfRoom('roomB'));
+    for (const [id, room] of [['alice', 'roomA'], ['carol<-alice', 'roomA'], ['bob', 'roomB']] as const) {
+      const lines = answers.get(id)!.split('\r\n').filter((l) => l.startsWith('a=candidate:'));
+      const ports = new Set([...lines.map((l) => l.slice(2)), ...(router.seen.get(id) ?? []).map((c) => c.candidate)].map((c) => Number(c.split(' ')[5])));
+      assert.deepEqual([...ports], [portOfRoom(room)], id);
+    }
+    assert.throws(() => new WorkerPoolMediaEngine({ workers: 4, iceUdpPort: 65534 }), /iceUdpPort 65534 with 4 media workers needs ports up to 65537/);
   });
 
   it('delivers MediaEngineErrors from a worker with their kind and message', async () => {
@@ -212,3 +233,23 @@ describe('worker pool media engine', () => {
     }
   });
 });
+
+/** A port p such that p and p + 1 are free for UDP now. */
+async function twoFreeUdpPorts(): Promise<number> {
+  const bind = (port: number) =>
+    new Promise<ReturnType<typeof createSocket> | undefined>((resolve) => {
+      const socket = createSocket('udp4');
+      socket.once('error', () => resolve(undefined));
+      socket.bind(port, () => resolve(socket));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = await bind(0);
+    if (!first) continue;
+    const port = first.address().port;
+    const second = port < 65535 ? await bind(port + 1) : undefined;
+    first.close();
+    second?.close();
+    if (second) return port;
+  }
+  throw new Error('no two consecutive free UDP ports');
+}

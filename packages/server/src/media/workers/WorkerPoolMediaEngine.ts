@@ -25,6 +25,7 @@ import type { WeriftMediaEngineOptions } from '../werift/WeriftMediaEngine.js';
 import { MediaWorkerHandle } from './MediaWorkerHandle.js';
 import type { WorkerEvent } from './protocol.js';
 import { addStats, emptyStats } from './stats.js';
+import { validateWorkerPorts, workerPorts } from './workerPorts.js';
 
 export interface WorkerPoolMediaEngineOptions extends Omit<WeriftMediaEngineOptions, 'logger'> {
   /** Number of worker threads. Default: the number of cores (`os.availableParallelism()`). */
@@ -99,6 +100,7 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     const { workers, logger, ...engineOptions } = options;
     this.#size = workers ?? availableParallelism();
     if (!Number.isInteger(this.#size) || this.#size < 1) throw new RangeError(`workers must be a positive integer, got ${String(workers)}`);
+    validateWorkerPorts(engineOptions, this.#size);
     this.#engineOptions = engineOptions;
     this.detectsSpeakers = engineOptions.speakerDetection !== false;
     this.#log = toLogFn(logger);
@@ -272,7 +274,7 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     const current = this.#slots[i];
     if (current?.alive) return current;
     const worker = new MediaWorkerHandle(
-      { index: i, engine: this.#engineOptions },
+      { index: i, engine: workerPorts(this.#engineOptions, i) },
       {
         log: this.#log,
         onEvent: (event) => this.#relay(event),
