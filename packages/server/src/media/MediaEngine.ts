@@ -90,6 +90,13 @@ export interface EngineStats {
   reportedLostPackets: number;
   /** Video filters running (one external pipeline process each). */
   videoFilters: number;
+  /**
+   * Datagrams the shared ICE UDP port dropped because they named no live connection (an unknown
+   * ICE username fragment, or an address no connection has used). Absent without shared ports.
+   */
+  iceDroppedDatagrams?: number;
+  /** ICE-TCP connections the shared TCP port closed before any connection took them. */
+  iceDroppedTcpConnections?: number;
   /** Worker threads running media, for an engine spread over threads (absent: all in this thread). */
   workers?: number;
 }

@@ -24,6 +24,8 @@ const COUNTERS: ReadonlyArray<[name: string, help: string, field: keyof EngineSt
   ],
   ['data_channel_messages_received_total', 'Data channel messages received from publishers', 'dataMessagesIn'],
   ['data_channel_messages_sent_total', 'Data channel messages delivered to subscribers', 'dataMessagesOut'],
+  ['ice_dropped_datagrams_total', 'Datagrams the shared ICE UDP ports dropped: an unknown ICE username fragment, or an address no peer connection has used', 'iceDroppedDatagrams'],
+  ['ice_dropped_tcp_connections_total', 'ICE-TCP connections the shared TCP ports closed before any peer connection took them (no STUN check first, unknown username fragment, too many, silent)', 'iceDroppedTcpConnections'],
 ];
 
 export function registerMediaCounters(registry: Registry, snapshot: ScrapeSnapshot): void {

@@ -238,6 +238,17 @@ describe('werift engine on shared ports', () => {
     }
     const info = await engine.icePorts();
     assert.equal(info?.udpConnections, 4);
+    // A stranger's datagram reaches nobody, and is counted.
+    const droppedBefore = (await engine.stats()).iceDroppedDatagrams ?? 0;
+    const stranger = createSocket('udp4');
+    await new Promise<void>((resolve) => stranger.send(Buffer.from([0x80, 0, 0, 1]), ports.udpPort!, '127.0.0.1', () => resolve()));
+    stranger.close();
+    const deadline = Date.now() + 10_000;
+    while (((await engine.stats()).iceDroppedDatagrams ?? 0) === droppedBefore) {
+      assert.ok(Date.now() < deadline, 'the stray datagram was not counted');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal((await engine.stats()).iceDroppedDatagrams, droppedBefore + 1);
     // Releasing takes the connections off the socket.
     await engine.release('alice_webcam');
     await engine.release('bob_webcam');

@@ -168,6 +168,8 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
   readonly detectsSpeakers: boolean;
   #filterSupport: Promise<FilterSupport> | undefined;
   readonly #sharedPorts: Promise<SharedIcePorts> | undefined;
+  /** The shared ports once open, for stats(). */
+  #openPorts: SharedIcePorts | undefined;
   #closed = false;
 
   constructor(options: WeriftMediaEngineOptions = {}) {
@@ -207,7 +209,10 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
       // Handled here so that a port that cannot be bound is logged once, at start; every
       // negotiation then fails with the same message.
       this.#sharedPorts.then(
-        (ports) => this.#log('info', 'ICE on shared ports', { udpPort: ports.udp?.port, tcpPort: ports.tcp?.port }),
+        (ports) => {
+          this.#openPorts = ports;
+          this.#log('info', 'ICE on shared ports', { udpPort: ports.udp?.port, tcpPort: ports.tcp?.port });
+        },
         (error: unknown) => this.#log('error', 'cannot open the ICE ports', { error: errorMessage(error) }),
       );
     }
@@ -399,6 +404,18 @@ export class WeriftMediaEngine extends TypedEmitter<MediaEngineEvents> implement
       peerConnections: this.#endpoints.size,
       videoFilters: [...this.#publishers.values()].filter((p) => p.videoFilter !== undefined).length,
       ...this.#counters,
+      ...this.#droppedIceTraffic(),
+    };
+  }
+
+  #droppedIceTraffic(): Pick<EngineStats, 'iceDroppedDatagrams' | 'iceDroppedTcpConnections'> {
+    const ports = this.#openPorts;
+    if (!ports) return {};
+    const udp = ports.udp?.dropped;
+    const tcp = ports.tcp?.dropped;
+    return {
+      iceDroppedDatagrams: udp ? udp.unknownUfrag + udp.unknownAddress : 0,
+      iceDroppedTcpConnections: tcp ? tcp.notStun + tcp.unknownUfrag + tcp.overflow + tcp.timeout : 0,
     };
   }
 

@@ -3,7 +3,7 @@ import { createCounters } from '../werift/counters.js';
 
 /** Every figure at zero: the engine counters (one list of them, in werift/counters.ts) and the endpoint counts. */
 export function emptyStats(): EngineStats {
-  return { publishers: 0, subscribers: 0, peerConnections: 0, videoFilters: 0, ...createCounters() };
+  return { publishers: 0, subscribers: 0, peerConnections: 0, videoFilters: 0, ...createCounters(), iceDroppedDatagrams: 0, iceDroppedTcpConnections: 0 };
 }
 
 /** Adds the per-worker figures; every field of EngineStats is a count, so sums are meaningful. */
