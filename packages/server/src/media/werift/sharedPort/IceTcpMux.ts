@@ -96,6 +96,10 @@ export class IceTcpMux {
     return this.#pending.size;
   }
 
+  has(ufrag: string): boolean {
+    return this.#byUfrag.has(ufrag);
+  }
+
   /** Sends the sockets whose first check names `ufrag` to `accept`; returns the unregistration. */
   register(ufrag: string, accept: (handoff: TcpSocketHandoff) => void): () => void {
     if (this.#byUfrag.has(ufrag)) throw new Error(`ICE username fragment ${ufrag} is already registered for TCP`);

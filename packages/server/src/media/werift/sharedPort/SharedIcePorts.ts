@@ -174,7 +174,7 @@ export class SharedIcePorts {
     for (;;) {
       // 8 ice-chars (RFC 8445: ALPHA / DIGIT / "+" / "/"), 48 random bits.
       const ufrag = randomBytes(6).toString('base64');
-      if (!this.udp?.has(ufrag)) return ufrag;
+      if (!this.udp?.has(ufrag) && !this.tcp?.has(ufrag)) return ufrag;
     }
   }
 
