@@ -28,6 +28,9 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     bytes: { type: 'string', default: '1200' },
     label: { type: 'string', default: '' },
+    profile: { type: 'string', default: 'gcm' },
+    // A socket stand-in that drops what it is given: the cost of the path without the send.
+    'no-send': { type: 'boolean', default: false },
   },
 });
 const root = values.root!;
@@ -38,14 +41,16 @@ const payloadBytes = Number(values.bytes);
 const werift = (await import(pathToFileURL(`${root}/node_modules/werift/lib/index.mjs`).href)) as typeof import('werift');
 const { RtpForwarder } = (await import(pathToFileURL(`${root}/packages/server/src/media/werift/RtpForwarder.ts`).href)) as typeof import('../packages/server/src/media/werift/RtpForwarder.js');
 const { createCounters } = (await import(pathToFileURL(`${root}/packages/server/src/media/werift/counters.ts`).href)) as typeof import('../packages/server/src/media/werift/counters.js');
-const { RtpHeader, RtpPacket, SrtpSession, ProtectionProfileAeadAes128Gcm, RTP_EXTENSION_URI } = werift;
+const { RtpHeader, RtpPacket, SrtpSession, ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RTP_EXTENSION_URI } = werift;
+// The SRTP profile of every session: 'gcm' (AEAD_AES_128_GCM) or 'cm' (AES_CM_128_HMAC_SHA1_80).
+const profile = values.profile === 'cm' ? ProtectionProfileAes128CmHmacSha1_80 : ProtectionProfileAeadAes128Gcm;
 
 function srtpPair() {
   const k = { localMasterKey: randomBytes(16), localMasterSalt: randomBytes(12), remoteMasterKey: randomBytes(16), remoteMasterSalt: randomBytes(12) };
-  const mine = new SrtpSession({ keys: k, profile: ProtectionProfileAeadAes128Gcm } as ConstructorParameters<typeof SrtpSession>[0]);
+  const mine = new SrtpSession({ keys: k, profile } as ConstructorParameters<typeof SrtpSession>[0]);
   const theirs = new SrtpSession({
     keys: { localMasterKey: k.remoteMasterKey, localMasterSalt: k.remoteMasterSalt, remoteMasterKey: k.localMasterKey, remoteMasterSalt: k.localMasterSalt },
-    profile: ProtectionProfileAeadAes128Gcm,
+    profile,
   } as ConstructorParameters<typeof SrtpSession>[0]);
   return { mine, theirs };
 }
@@ -69,7 +74,7 @@ for (let i = 0; i < fanout; i++) {
   socket.bind(0, '127.0.0.1');
   await once(socket, 'listening');
   sockets.push(socket);
-  const udp = { type: 'udp', closed: false, socket, send: async () => undefined };
+  const udp = { type: 'udp', closed: false, socket: values['no-send'] ? { send: () => undefined } : socket, send: async () => undefined };
   const pair = { protocol: { type: 'stun', transport: udp }, remoteAddr: ['127.0.0.1', sinkPort] as const, packetsSent: 0, bytesSent: 0 };
   const srtp = srtpPair().mine;
   const sender = {
@@ -171,7 +176,7 @@ for (let r = 0; r < Number(values.rounds); r++) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const med: Record<string, number> = {};
 for (const key of Object.keys(rows[0]!)) med[key] = median(rows.map((x) => x[key]!));
-console.log(JSON.stringify({ label: values.label, median: med, fanout, payloadBytes, packetsPerRound: perRound * fanout, received }));
+console.log(JSON.stringify({ label: values.label, median: med, profile: values.profile, fanout, payloadBytes, packetsPerRound: perRound * fanout, received }));
 observer.disconnect();
 for (const s of sockets) s.close();
 sink.close();

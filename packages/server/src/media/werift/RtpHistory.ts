@@ -73,7 +73,8 @@ export class RtpHistory {
     // A packet never straddles the end: skip to the start of the next lap.
     if ((this.#pos % length) + size > length) this.#pos += length - (this.#pos % length);
     const start = this.#pos;
-    this.#pos += size;
+    // Slots start on 4-byte boundaries: the SRTP code XORs payloads by 32-bit words.
+    this.#pos += (size + 3) & ~3;
     this.#seq[slot] = sequenceNumber & 0xffff;
     this.#start[slot] = start;
     this.#size[slot] = size;

@@ -9,14 +9,16 @@
  * - the packet's plaintext kept in the sender's history ring (RtpHistory.ts), which stands in
  *   for werift's `rtpCache`, so werift still answers NACKs (and wraps RTX) from it;
  * - the counters werift's RTCP sender reports come from (packets, octets, RTP and NTP time);
- * - SRTP with the transport's context (AES-GCM through srtpGcm.ts, from the bytes in the ring),
- *   then one datagram on the nominated ICE pair.
+ * - SRTP with the transport's context, from the bytes in the ring (AES-CM/HMAC-SHA1-80 through
+ *   srtpAesCm.ts with no OpenSSL object per packet, AES-GCM through srtpGcm.ts), then one
+ *   datagram on the nominated ICE pair.
  * It reads werift fields that are not public API; test/media/forwarding.test.ts checks what a
  * subscriber receives through it (SSRC, extensions, sender reports, NACK retransmission).
  */
 import { RTP_EXTENSION_URI, RtpPacket, type RtpHeader, type RTCRtpSender } from 'werift';
 import { headerSize, writable, writeHeader } from './rtpBytes.js';
 import { AUDIO_HISTORY_BYTES, RtpHistory, VIDEO_HISTORY_BYTES } from './RtpHistory.js';
+import { encryptRtpAesCmPacket, type WeriftCmContext } from './srtpAesCm.js';
 import { encryptRtpGcmPacket, type WeriftSrtpContext } from './srtpGcm.js';
 
 type Extension = RtpHeader['extensions'][number];
@@ -41,7 +43,7 @@ interface DtlsInternals {
   transportSequenceNumber: number;
   bytesSent: number;
   packetsSent: number;
-  srtp: { encrypt(payload: Buffer, header: RtpHeader): Buffer; localContext: WeriftSrtpContext };
+  srtp: { encrypt(payload: Buffer, header: RtpHeader): Buffer; localContext: WeriftSrtpContext & WeriftCmContext };
   iceTransport: { connection: IceAgent };
 }
 
@@ -124,8 +126,11 @@ export class SenderFastPath {
     this.#lastSentAt = performance.now();
     if (!s.rtcpRunning) void s.runRtcp();
 
+    const ctx = transport.srtp.localContext;
     const encrypted =
-      (plain && encryptRtpGcmPacket(transport.srtp.localContext, plain.bytes, plain.headerSize, header.ssrc, header.sequenceNumber)) ??
+      (plain &&
+        (encryptRtpAesCmPacket(ctx, plain.bytes, plain.headerSize, header.ssrc, header.sequenceNumber) ??
+          encryptRtpGcmPacket(ctx, plain.bytes, plain.headerSize, header.ssrc, header.sequenceNumber))) ??
       transport.srtp.encrypt(payload, header);
     const agent = transport.iceTransport.connection;
     const pair = agent.nominated;
