@@ -177,6 +177,16 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const med: Record<string, number> = {};
 for (const key of Object.keys(rows[0]!)) med[key] = median(rows.map((x) => x[key]!));
 console.log(JSON.stringify({ label: values.label, median: med, profile: values.profile, fanout, payloadBytes, packetsPerRound: perRound * fanout, received }));
+// Memory held per subscriber sender once the history is full (needs --expose-gc for a clean read).
+const collect = (globalThis as { gc?: () => void }).gc;
+if (collect) {
+  collect();
+  await sleep(50);
+  collect();
+  const m = process.memoryUsage();
+  const per = (bytes: number) => Math.round(bytes / fanout / 102.4) / 10;
+  console.log(JSON.stringify({ label: values.label, memoryPerSenderKB: { heapUsed: per(m.heapUsed), arrayBuffers: per(m.arrayBuffers), rss: per(m.rss) }, fanout }));
+}
 observer.disconnect();
 for (const s of sockets) s.close();
 sink.close();
