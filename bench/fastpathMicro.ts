@@ -68,7 +68,7 @@ const headerExtensions = [
   { id: 3, uri: RTP_EXTENSION_URI.transportWideCC },
 ];
 const sockets: ReturnType<typeof createSocket>[] = [];
-const forwarders = [];
+const forwarders: Array<InstanceType<typeof RtpForwarder>> = [];
 for (let i = 0; i < fanout; i++) {
   const socket = createSocket('udp4');
   socket.bind(0, '127.0.0.1');
