@@ -8,10 +8,12 @@
  * - it sends { type: 'ready', wsUrl, url } once listening;
  * - it answers { type: 'usage', id, gc? } with { type: 'usage', id, rssBytes, heapUsedBytes,
  *   cpuUserMicros, cpuSystemMicros, stats, media } (gc() first when asked and exposed; media is the
- *   engine's counters, e.g. rtpPacketsIn / rtpPacketsOut);
+ *   engine's counters, e.g. rtpPacketsIn / rtpPacketsOut; with BENCH_PROBE=1 also `probe`, this
+ *   thread's loop delay and GC since the previous answer, lib/threadProbe.ts);
  * - { type: 'close' } closes the server and exits.
  */
 import { createRoomServer, type RoomServerOptions } from '@kurento-room/server';
+import { startThreadProbe } from './lib/threadProbe.js';
 import { parseConfig } from '../packages/server/src/config.js';
 
 const options = JSON.parse(process.env.BENCH_SERVER_OPTIONS ?? '{}') as RoomServerOptions;
@@ -23,6 +25,9 @@ if (parsed?.help) throw new Error('BENCH_SERVER_ARGS asked for --help');
 const fromFlags = parsed && !parsed.help ? parsed.options : {};
 // `cluster` is merged rather than replaced, so JSON can add what no flag sets (the heartbeat TTL).
 const cluster = fromFlags.cluster || options.cluster ? { cluster: { ...fromFlags.cluster, ...options.cluster } as RoomServerOptions['cluster'] } : {};
+// BENCH_PROBE=1: event-loop delay (1 ms resolution) and GC pauses of this thread, which is
+// where the media runs with `media: {workers: 1}` (bench/fastpath.ts).
+const probe = process.env.BENCH_PROBE === '1' ? startThreadProbe() : undefined;
 const server = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn', ...fromFlags, ...options, ...cluster });
 
 type Request = { type: 'usage'; id: number; gc?: boolean } | { type: 'close' };
@@ -54,6 +59,7 @@ process.on('message', (raw) => {
         cpuSystemMicros: cpu.system,
         stats: { rooms: stats.rooms, participants: stats.participants, connections: stats.connections, sessions: stats.sessions },
         media: { ...stats.media },
+        ...(probe ? { probe: probe.take() } : {}),
       });
     })();
   } else if (message.type === 'close') {

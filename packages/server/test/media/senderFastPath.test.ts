@@ -3,7 +3,8 @@
 // of the sender reports, and the NTP time those reports read.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RtpHeader, RtpPacket, type RTCRtpSender } from 'werift';
+import { randomBytes } from 'node:crypto';
+import { ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RtpHeader, RtpPacket, SrtpSession, type RTCRtpSender } from 'werift';
 import { createCounters } from '../../src/media/werift/counters.js';
 import { RtpForwarder } from '../../src/media/werift/RtpForwarder.js';
 import { ntpFromUnixMs } from '../../src/media/werift/SenderFastPath.js';
@@ -35,9 +36,10 @@ function fakeSender(pairType: 'stun' | 'turn') {
       transportSequenceNumber: 0,
       bytesSent: 0,
       packetsSent: 0,
-      // An SRTP profile other than AES-GCM, so werift's (here: the stand-in's) encrypt is used.
+      // An SRTP profile the fast path does not encrypt itself (2: AES_CM_128_HMAC_SHA1_32), so
+      // werift's (here: the stand-in's) encrypt is used.
       srtp: {
-        localContext: { profile: 1 },
+        localContext: { profile: 2 },
         encrypt: (payload: Buffer, header: RtpHeader) => {
           encryptedHeaders.push(header);
           return Buffer.concat([Buffer.alloc(12), payload]);
@@ -102,6 +104,33 @@ describe('forwarding send path', () => {
     const unixMs = Number(first >> 32n) * 1000 + (Number(first & 0xffffffffn) / 2 ** 32) * 1000 - 2_208_988_800_000;
     assert.ok(Math.abs(unixMs - before) < 50, `the NTP time is the send time (off by ${unixMs - before} ms)`);
   });
+
+  for (const [name, profile] of [['AES-CM HMAC-SHA1-80', ProtectionProfileAes128CmHmacSha1_80], ['AES-GCM', ProtectionProfileAeadAes128Gcm]] as const) {
+    it(`encrypts ${name} itself, which the subscriber decrypts, and answers a NACK from the history`, () => {
+      const f = fakeSender('stun');
+      const salt = profile === ProtectionProfileAeadAes128Gcm ? 12 : 14;
+      const keys = { localMasterKey: randomBytes(16), localMasterSalt: randomBytes(salt), remoteMasterKey: randomBytes(16), remoteMasterSalt: randomBytes(salt) };
+      const sfu = new SrtpSession({ keys, profile } as ConstructorParameters<typeof SrtpSession>[0]);
+      const subscriber = new SrtpSession({
+        keys: { localMasterKey: keys.remoteMasterKey, localMasterSalt: keys.remoteMasterSalt, remoteMasterKey: keys.localMasterKey, remoteMasterSalt: keys.localMasterSalt },
+        profile,
+      } as ConstructorParameters<typeof SrtpSession>[0]);
+      (f.sender.dtlsTransport as { srtp: unknown }).srtp = sfu;
+      const payloads = [65534, 65535, 0, 1].map((seq) => {
+        const p = new RtpPacket(new RtpHeader({ sequenceNumber: seq, timestamp: seq, ssrc: 99, payloadType: 96 }), randomBytes(900 + seq % 7));
+        f.forwarder.forward(p);
+        return p.payload;
+      });
+      assert.equal(f.encryptedHeaders.length, 0, "werift's encrypt was not used");
+      assert.equal(f.socketSends.length, 4);
+      f.socketSends.forEach((sent, i) => {
+        const rtp = RtpPacket.deSerialize(subscriber.decrypt(sent));
+        assert.equal(rtp.header.ssrc, 1234);
+        assert.deepEqual(rtp.payload, payloads[i]);
+      });
+      assert.deepEqual(f.sender.rtpCache[0]?.payload, payloads[2], 'the NACK history holds packet 0');
+    });
+  }
 
   it('writes NTP timestamps as RFC 5905 has them', () => {
     assert.equal(ntpFromUnixMs(0), 2_208_988_800n << 32n, 'the Unix epoch');

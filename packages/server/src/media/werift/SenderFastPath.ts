@@ -6,15 +6,20 @@
  * each) before the socket is reached. This path does what the subscriber needs, synchronously:
  * - the sender's SSRC and payload type, its own header extensions (MID, abs-send-time,
  *   transport-wide sequence number) next to the mapped publisher ones;
- * - the packet kept in the sender's history, so werift still answers NACKs from it;
+ * - the packet's plaintext kept in the sender's history ring (RtpHistory.ts), which stands in
+ *   for werift's `rtpCache`, so werift still answers NACKs (and wraps RTX) from it;
  * - the counters werift's RTCP sender reports come from (packets, octets, RTP and NTP time);
- * - SRTP with the transport's context (AES-GCM through srtpGcm.ts), then one datagram on the
- *   nominated ICE pair.
+ * - SRTP with the transport's context, from the bytes in the ring (AES-CM/HMAC-SHA1-80 through
+ *   srtpAesCm.ts with no OpenSSL object per packet, AES-GCM through srtpGcm.ts), then one
+ *   datagram on the nominated ICE pair.
  * It reads werift fields that are not public API; test/media/forwarding.test.ts checks what a
  * subscriber receives through it (SSRC, extensions, sender reports, NACK retransmission).
  */
 import { RTP_EXTENSION_URI, RtpPacket, type RtpHeader, type RTCRtpSender } from 'werift';
-import { encryptRtpGcm, type WeriftSrtpContext } from './srtpGcm.js';
+import { headerSize, writable, writeHeader } from './rtpBytes.js';
+import { AUDIO_HISTORY_BYTES, RtpHistory, VIDEO_HISTORY_BYTES } from './RtpHistory.js';
+import { encryptRtpAesCmPacket, type WeriftCmContext } from './srtpAesCm.js';
+import { encryptRtpGcmPacket, type WeriftSrtpContext } from './srtpGcm.js';
 
 type Extension = RtpHeader['extensions'][number];
 
@@ -38,18 +43,19 @@ interface DtlsInternals {
   transportSequenceNumber: number;
   bytesSent: number;
   packetsSent: number;
-  srtp: { encrypt(payload: Buffer, header: RtpHeader): Buffer; localContext: WeriftSrtpContext };
+  srtp: { encrypt(payload: Buffer, header: RtpHeader): Buffer; localContext: WeriftSrtpContext & WeriftCmContext };
   iceTransport: { connection: IceAgent };
 }
 
 interface SenderInternals {
+  kind: string;
   ssrc: number;
   stopped: boolean;
   mid?: string;
   codec?: { payloadType: number };
   headerExtensions: Array<{ id: number; uri: string }>;
   dtlsTransport?: DtlsInternals;
-  rtpCache: RtpPacket[];
+  rtpCache: unknown[];
   packetCount: number;
   octetCount: number;
   rtpTimestamp: number;
@@ -58,8 +64,6 @@ interface SenderInternals {
   runRtcp(): Promise<void>;
 }
 
-/** werift's NACK history length (RTP_HISTORY_SIZE in its rtpSender). */
-const HISTORY = 128;
 /** Milliseconds from the NTP epoch (1900) to the Unix epoch. */
 const NTP_EPOCH_OFFSET_MS = 2_208_988_800_000;
 
@@ -76,6 +80,7 @@ export function ntpFromUnixMs(unixMs: number): bigint {
 
 export class SenderFastPath {
   readonly #sender: SenderInternals;
+  readonly #history: RtpHistory;
   #ids: { mid: number; absSendTime: number; transportCc: number } | undefined;
   #midPayload: Buffer | undefined;
   /** When the newest packet went out; the NTP time of RTCP reports is derived lazily from it. */
@@ -83,6 +88,8 @@ export class SenderFastPath {
 
   constructor(sender: RTCRtpSender) {
     this.#sender = sender as unknown as SenderInternals;
+    this.#history = new RtpHistory(this.#sender.kind === 'audio' ? AUDIO_HISTORY_BYTES : VIDEO_HISTORY_BYTES);
+    this.#sender.rtpCache = this.#history.view;
     // Computing the NTP time per packet is wasted work: werift reads it only when it writes a
     // sender report, every 0.5-1.5 s. Answer that read from the last send time instead; the
     // same value on every read, since werift reads it twice per report (the report, and the
@@ -111,8 +118,7 @@ export class SenderFastPath {
     header.ssrc = s.ssrc;
     header.payloadType = s.codec!.payloadType;
     header.extensions = this.#withOwnExtensions(header.extensions, transport);
-    const packet = new RtpPacket(header, payload);
-    s.rtpCache[header.sequenceNumber % HISTORY] = packet;
+    const plain = this.#keep(header, payload);
     s.rtpTimestamp = header.timestamp;
     // 32-bit fields of the sender report: werift's serializer throws on larger values.
     s.octetCount = (s.octetCount + payload.length) >>> 0;
@@ -120,7 +126,12 @@ export class SenderFastPath {
     this.#lastSentAt = performance.now();
     if (!s.rtcpRunning) void s.runRtcp();
 
-    const encrypted = encryptRtpGcm(transport.srtp.localContext, header, payload) ?? transport.srtp.encrypt(payload, header);
+    const ctx = transport.srtp.localContext;
+    const encrypted =
+      (plain &&
+        (encryptRtpAesCmPacket(ctx, plain.bytes, plain.headerSize, header.ssrc, header.sequenceNumber) ??
+          encryptRtpGcmPacket(ctx, plain.bytes, plain.headerSize, header.ssrc, header.sequenceNumber))) ??
+      transport.srtp.encrypt(payload, header);
     const agent = transport.iceTransport.connection;
     const pair = agent.nominated;
     if (!pair || !agent.canSendApplicationData()) return;
@@ -136,6 +147,26 @@ export class SenderFastPath {
       // TURN and TCP pairs: werift wraps or frames the packet (and counts it on the pair).
       void agent.send(encrypted).catch(() => undefined);
     }
+  }
+
+  /**
+   * Writes the packet's plaintext into the history ring; returns its bytes there (a view) and
+   * its header's size, or undefined for a header only werift can write (then kept through
+   * werift's serializer) or a packet larger than the ring.
+   */
+  #keep(header: RtpHeader, payload: Buffer): { bytes: Buffer; headerSize: number } | undefined {
+    const history = this.#history;
+    if (!writable(header)) {
+      history.storePacket(new RtpPacket(header, payload));
+      return undefined;
+    }
+    const size = headerSize(header);
+    const at = history.reserve(header.sequenceNumber, size + payload.length);
+    if (at === undefined) return undefined;
+    const ring = history.buffer;
+    writeHeader(header, ring, at);
+    payload.copy(ring, at + size);
+    return { bytes: ring.subarray(at, at + size + payload.length), headerSize: size };
   }
 
   #withOwnExtensions(forwarded: Extension[], transport: DtlsInternals): Extension[] {

@@ -9,6 +9,7 @@
  */
 import { createCipheriv } from 'node:crypto';
 import type { RtpHeader } from 'werift';
+import { headerSize, writable, writeHeader } from './rtpBytes.js';
 
 /** SRTP protection profile number of AEAD_AES_128_GCM (RFC 7714). */
 const AEAD_AES_128_GCM = 7;
@@ -26,77 +27,44 @@ export interface WeriftSrtpContext {
   updateRolloverCount(sequenceNumber: number, state: RolloverState): void;
 }
 
-/** RTP header extension profiles (RFC 8285). */
-const ONE_BYTE = 0xbede;
-const TWO_BYTE = 0x1000;
-
-function headerSize(header: RtpHeader, withExtension: boolean): number {
-  let size = 12 + 4 * header.csrc.length;
-  if (!withExtension) return size;
-  let ext = 4;
-  const perExtension = header.extensionProfile === TWO_BYTE ? 2 : 1;
-  for (const e of header.extensions) ext += perExtension + e.payload.length;
-  return size + Math.ceil(ext / 4) * 4;
-}
-
-function writeHeader(header: RtpHeader, withExtension: boolean, out: Buffer): void {
-  out[0] = (2 << 6) | (header.padding ? 0x20 : 0) | (withExtension ? 0x10 : 0) | (header.csrc.length & 0x0f);
-  out[1] = (header.marker ? 0x80 : 0) | (header.payloadType & 0x7f);
-  out.writeUInt16BE(header.sequenceNumber & 0xffff, 2);
-  out.writeUInt32BE(header.timestamp >>> 0, 4);
-  out.writeUInt32BE(header.ssrc >>> 0, 8);
-  let offset = 12;
-  for (const csrc of header.csrc) {
-    out.writeUInt32BE(csrc >>> 0, offset);
-    offset += 4;
-  }
-  if (!withExtension) return;
-  const twoByte = header.extensionProfile === TWO_BYTE;
-  out.writeUInt16BE(twoByte ? TWO_BYTE : ONE_BYTE, offset);
-  const lengthAt = offset + 2;
-  offset += 4;
-  const start = offset;
-  for (const e of header.extensions) {
-    if (twoByte) {
-      out[offset++] = e.id;
-      out[offset++] = e.payload.length;
-    } else {
-      out[offset++] = (e.id << 4) | (e.payload.length - 1);
-    }
-    e.payload.copy(out, offset);
-    offset += e.payload.length;
-  }
-  const padded = Math.ceil((offset - start) / 4) * 4;
-  out.fill(0, offset, start + padded);
-  out.writeUInt16BE(padded / 4, lengthAt);
-}
-
 /** Encrypts `payload` under `header`; undefined when the context is not AES-GCM. */
 export function encryptRtpGcm(ctx: WeriftSrtpContext, header: RtpHeader, payload: Buffer): Buffer | undefined {
   if (ctx.profile !== AEAD_AES_128_GCM) return undefined;
   // Extensions other than the one-byte and two-byte forms are not forwarded; leave them to werift.
-  if (header.extensions.length > 0 && header.extensionProfile !== ONE_BYTE && header.extensionProfile !== TWO_BYTE) return undefined;
-  const withExtension = header.extensions.length > 0 || header.extension === true;
-  const size = headerSize(header, withExtension);
-  const out = Buffer.allocUnsafe(size + payload.length + TAG_BYTES);
-  writeHeader(header, withExtension, out);
+  if (!writable(header)) return undefined;
+  const size = headerSize(header);
+  const plain = Buffer.allocUnsafe(size + payload.length);
+  writeHeader(header, plain, 0);
+  payload.copy(plain, size);
+  return encryptRtpGcmPacket(ctx, plain, size, header.ssrc, header.sequenceNumber);
+}
 
-  const state = ctx.getSrtpSsrcState(header.ssrc);
-  ctx.updateRolloverCount(header.sequenceNumber, state);
+/**
+ * Encrypts the plaintext RTP packet `packet` (its header is the first `headerLength` bytes, of
+ * SSRC `ssrc` and sequence number `sequenceNumber`) into a new buffer; undefined when the
+ * context is not AES-GCM. `packet` is not changed (the history ring keeps it for NACKs).
+ */
+export function encryptRtpGcmPacket(ctx: WeriftSrtpContext, packet: Buffer, headerLength: number, ssrc: number, sequenceNumber: number): Buffer | undefined {
+  if (ctx.profile !== AEAD_AES_128_GCM) return undefined;
+  const out = Buffer.allocUnsafe(packet.length + TAG_BYTES);
+  packet.copy(out, 0, 0, headerLength);
+
+  const state = ctx.getSrtpSsrcState(ssrc);
+  ctx.updateRolloverCount(sequenceNumber, state);
   // RFC 7714 section 8.1: 00 00 || SSRC || ROC || SEQ, XORed with the session salt.
   const iv = Buffer.allocUnsafe(12);
   iv.writeUInt16BE(0, 0);
-  iv.writeUInt32BE(header.ssrc >>> 0, 2);
+  iv.writeUInt32BE(ssrc >>> 0, 2);
   iv.writeUInt32BE(state.rolloverCounter >>> 0, 6);
-  iv.writeUInt16BE(header.sequenceNumber & 0xffff, 10);
+  iv.writeUInt16BE(sequenceNumber & 0xffff, 10);
   const salt = ctx.cipher.srtpSessionSalt;
   for (let i = 0; i < 12; i++) iv[i]! ^= salt[i]!;
 
   const cipher = createCipheriv('aes-128-gcm', ctx.cipher.srtpSessionKey, iv);
-  cipher.setAAD(out.subarray(0, size));
-  const encrypted = cipher.update(payload);
+  cipher.setAAD(packet.subarray(0, headerLength));
+  const encrypted = cipher.update(packet.subarray(headerLength));
   cipher.final();
-  encrypted.copy(out, size);
-  cipher.getAuthTag().copy(out, size + encrypted.length);
+  encrypted.copy(out, headerLength);
+  cipher.getAuthTag().copy(out, headerLength + encrypted.length);
   return out;
 }
