@@ -14,6 +14,8 @@ import { clusterJoins } from '../../../bench/suites/clusterJoins.js';
 import { clusterLatency } from '../../../bench/suites/clusterLatency.js';
 import { memoryPerParticipant } from '../../../bench/suites/memoryPerParticipant.js';
 import { sfu } from '../../../bench/suites/sfu.js';
+import { sfuSteady } from '../../../bench/suites/sfuSteady.js';
+import { COMPARISONS, FIGURES } from '../../../bench/lib/steadyFigures.js';
 import { signallingJoins } from '../../../bench/suites/signallingJoins.js';
 import type { BenchSuite } from '../../../bench/lib/results.js';
 
@@ -103,6 +105,45 @@ describe('benchmarks (smoke runs, tiny sizes)', () => {
     const ratio = assertMeasured(metrics, 'sfu.ratioToJanus', ['oursStreamsPerCore', 'janusStreamsPerCore'], false);
     assert.ok((ratio.value as number) > 0);
     assert.ok(Math.abs((ratio.value as number) - (ratio.details!.oursStreamsPerCore as number) / (ratio.details!.janusStreamsPerCore as number)) < 0.01, 'ours / Janus');
+  });
+
+  it('sfuSteady.* (one fixed point of 1 room of 3, one repetition per server, each on a fresh server)', async () => {
+    const metrics = await smoke(sfuSteady);
+    const servers = janusMissing ? ['ours'] : ['ours', 'janus'];
+    for (const server of servers) {
+      for (const f of FIGURES) {
+        const m = assertMeasured(metrics, `sfuSteady.rooms1.${server}.${f.name}`, ['min', 'max', 'reps', 'peerConnections'], false);
+        assert.equal(m.details!.reps, 1, `${server}.${f.name}: one repetition`);
+        assert.equal(m.details!.peerConnections, 3 * 3, 'a room of 3: 3 publications and 6 subscriptions');
+        assert.ok((m.details!.min as number) <= (m.value as number) && (m.value as number) <= (m.details!.max as number), `${server}.${f.name}: min <= median <= max`);
+      }
+      const runs = metrics[`sfuSteady.rooms1.${server}.subscriberStreamsPerCore`]!.details!.runs as { videoStreams: number; rtpOutPerSecond: number; latencySamples: number }[];
+      assert.equal(runs.length, 1);
+      assert.equal(runs[0]!.videoStreams, 3 * 2, 'every participant receives the 2 others');
+      assert.ok(runs[0]!.rtpOutPerSecond > 0, `${server} forwarded RTP`);
+      assert.ok(runs[0]!.latencySamples > 0, `packets reached the subscribers through ${server}`);
+      assert.ok((metrics[`sfuSteady.rooms1.${server}.serverRssMB`]!.value as number) > 0);
+    }
+    assert.equal(typeof metrics['sfuSteady.rooms1.ours.addedLatencyP99Ms']!.ok, 'boolean', 'our p99 is checked against its budget at 1 room');
+    for (const rooms of [2, 3]) for (const [key, m] of Object.entries(metrics).filter(([k]) => k.startsWith(`sfuSteady.rooms${rooms}.`))) assert.match(m.reason ?? '', /smoke size/, key);
+    for (const c of COMPARISONS) {
+      const key = `sfuSteady.rooms1.${c.key}`;
+      if (janusMissing) {
+        assert.equal(metrics[key]!.value, null, key);
+        assert.match(metrics[key]!.reason ?? '', /apt-get install -y janus|Janus/, key);
+        continue;
+      }
+      // A difference of latencies may be negative; a ratio is positive.
+      const m = metrics[key]!;
+      assert.ok(typeof m.value === 'number' && Number.isFinite(m.value), `${key}: ${m.value}`);
+      assert.equal(m.details!.spread, 0, `${key}: one repetition spans nothing`);
+      if (c.unit === 'x') assert.ok(m.value > 0, key);
+    }
+    if (!janusMissing) {
+      const ours = metrics['sfuSteady.rooms1.ours.subscriberStreamsPerCore']!.value as number;
+      const janus = metrics['sfuSteady.rooms1.janus.subscriberStreamsPerCore']!.value as number;
+      assert.ok(Math.abs((metrics['sfuSteady.rooms1.ratioToJanus.subscriberStreamsPerCore']!.value as number) - ours / janus) < 0.01 * (ours / janus), 'ours / Janus');
+    }
   });
 
   // The cluster suites start Redis and server nodes (each in its own process) themselves.
