@@ -15,7 +15,12 @@ interface Figure {
   unit: string;
   of(r: PointResult): number;
   oursBudget?(rooms: number): string | undefined;
+  /** Only from repetitions under 1 % loss (product.md: streams per core count "under 1 % loss"). */
+  underLossOnly?: boolean;
 }
+
+/** A repetition whose streams lost 1 % or more: its per-core figure is not a forwarding capacity. */
+const lossy = (r: PointResult): boolean => r.step.lossPct >= 1 || r.step.videoLossPct >= 1;
 
 /** Product.md: latency budgets hold "up to 2 rooms of 10". */
 const LATENCY_POINTS = 2;
@@ -27,7 +32,7 @@ export const FIGURES: Figure[] = [
   { name: 'latencyOver10MsPct', unit: '%', of: (r) => r.step.latencyOver10MsPct },
   { name: 'lossPct', unit: '%', of: (r) => r.step.lossPct, oursBudget: () => '< 1' },
   { name: 'serverCores', unit: 'cores', of: (r) => r.step.serverCores },
-  { name: 'subscriberStreamsPerCore', unit: 'streams/core', of: (r) => r.step.streamsPerCore },
+  { name: 'subscriberStreamsPerCore', unit: 'streams/core', of: (r) => r.step.streamsPerCore, underLossOnly: true },
   { name: 'cpuMicrosPerOutPacket', unit: 'µs/packet', of: (r) => r.step.cpuMicrosPerOutPacket },
   { name: 'serverRssMB', unit: 'MB', of: (r) => r.step.serverRssMB },
   { name: 'rssPerPeerConnectionMB', unit: 'MB', of: (r) => r.step.serverRssMB / r.peerConnections },
@@ -42,6 +47,7 @@ interface Comparison {
   what: string;
   of(ours: PointResult, janus: PointResult): number;
   budget(rooms: number): string | undefined;
+  underLossOnly?: boolean;
 }
 
 export const COMPARISONS: Comparison[] = [
@@ -51,6 +57,7 @@ export const COMPARISONS: Comparison[] = [
     what: 'our video subscriber streams per server core / Janus’s, per repetition',
     of: (o, j) => o.step.streamsPerCore / j.step.streamsPerCore,
     budget: () => '>= 1.3',
+    underLossOnly: true,
   },
   {
     key: 'ratioToJanus.rssPerPeerConnectionMB',
@@ -103,26 +110,34 @@ export interface PointRuns {
 
 function serverMetrics(p: PointRuns, server: SfuServerKind): Metrics {
   const prefix = `${pointKey(p.rooms)}.${server}`;
-  const runs = p.runs[server];
+  const all = p.runs[server];
+  const lossyReps = all.filter((r) => lossy(r.result)).map((r) => r.rep);
   const m: Metrics = {};
   for (const f of FIGURES) {
     const budget = server === 'ours' ? f.oursBudget?.(p.rooms) : undefined;
+    const runs = f.underLossOnly ? all.filter((r) => !lossy(r.result)) : all;
     if (runs.length === 0) {
-      const why = p.skipped[server] ?? `no repetition completed: ${p.failures[server].join('; ') || 'none was run'}`;
+      const why =
+        p.skipped[server] ??
+        (all.length > 0
+          ? `loss was 1 % or more in every repetition (${all.map((r) => `${r.result.step.lossPct} %`).join(', ')})`
+          : `no repetition completed: ${p.failures[server].join('; ') || 'none was run'}`);
       m[`${prefix}.${f.name}`] = notMeasured(f.unit, budget, why);
       continue;
     }
     const extra: Record<string, unknown> = { rooms: p.rooms, peerConnections: runs[0]!.result.peerConnections };
+    // Which repetitions lost 1 % or more (left out of the per-core figures, kept in the others).
+    if (lossyReps.length > 0) extra.lossyReps = lossyReps;
     if (p.failures[server].length > 0) extra.failedReps = p.failures[server];
     if (f.name === 'rssPerPeerConnectionMB') {
       const added = spreadOf(runs.map((r) => addedRssPerPc(r.result)));
       Object.assign(extra, { addedOverIdleMedianMB: round(added.median, 4), addedOverIdleMinMB: round(added.min, 4), addedOverIdleMaxMB: round(added.max, 4) });
     }
-    if (f.name === 'subscriberStreamsPerCore') {
+    if (f.name === 'serverCores') {
       // Every repetition's conditions, so that a reader can tell a noisy window (other work on
       // the machine: machineCores above server + generator) from a real difference.
       extra.server = p.descriptions[server];
-      extra.runs = runs.map(({ rep, result: r }) => ({
+      extra.runs = all.map(({ rep, result: r }) => ({
         rep,
         videoStreams: r.step.videoStreams,
         serverCores: r.step.serverCores,
@@ -152,15 +167,22 @@ function serverMetrics(p: PointRuns, server: SfuServerKind): Metrics {
 function comparisonMetrics(p: PointRuns): Metrics {
   const m: Metrics = {};
   const janusByRep = new Map(p.runs.janus.map((r) => [r.rep, r.result]));
-  const pairs = p.runs.ours.filter((o) => janusByRep.has(o.rep)).map((o) => [o.result, janusByRep.get(o.rep)!] as const);
+  const allPairs = p.runs.ours.filter((o) => janusByRep.has(o.rep)).map((o) => [o.result, janusByRep.get(o.rep)!] as const);
   for (const c of COMPARISONS) {
     const key = `${pointKey(p.rooms)}.${c.key}`;
+    const pairs = c.underLossOnly ? allPairs.filter(([o, j]) => !lossy(o) && !lossy(j)) : allPairs;
     if (pairs.length === 0) {
-      const why = p.skipped.janus ?? p.skipped.ours ?? `no repetition with both servers measured (ours: ${p.failures.ours.join('; ') || 'ok'}; Janus: ${p.failures.janus.join('; ') || 'ok'})`;
+      const why =
+        p.skipped.janus ??
+        p.skipped.ours ??
+        (allPairs.length > 0
+          ? `no repetition with both servers under 1 % loss (ours ${allPairs.map(([o]) => `${o.step.lossPct} %`).join(', ')}; Janus ${allPairs.map(([, j]) => `${j.step.lossPct} %`).join(', ')})`
+          : `no repetition with both servers measured (ours: ${p.failures.ours.join('; ') || 'ok'}; Janus: ${p.failures.janus.join('; ') || 'ok'})`);
       m[key] = notMeasured(c.unit, c.budget(p.rooms), why);
       continue;
     }
     const extra: Record<string, unknown> = { rooms: p.rooms, what: c.what };
+    if (pairs.length < allPairs.length) extra.repsLeftOutForLoss = allPairs.length - pairs.length;
     if (c.key === 'ratioToJanus.rssPerPeerConnectionMB') {
       const added = spreadOf(pairs.map(([o, j]) => addedRssPerPc(o) / addedRssPerPc(j)));
       Object.assign(extra, { addedOverIdleRatioMedian: round(added.median, 3), addedOverIdleRatioMin: round(added.min, 3), addedOverIdleRatioMax: round(added.max, 3) });

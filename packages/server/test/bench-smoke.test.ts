@@ -117,7 +117,7 @@ describe('benchmarks (smoke runs, tiny sizes)', () => {
         assert.equal(m.details!.peerConnections, 3 * 3, 'a room of 3: 3 publications and 6 subscriptions');
         assert.ok((m.details!.min as number) <= (m.value as number) && (m.value as number) <= (m.details!.max as number), `${server}.${f.name}: min <= median <= max`);
       }
-      const runs = metrics[`sfuSteady.rooms1.${server}.subscriberStreamsPerCore`]!.details!.runs as { videoStreams: number; rtpOutPerSecond: number; latencySamples: number }[];
+      const runs = metrics[`sfuSteady.rooms1.${server}.serverCores`]!.details!.runs as { videoStreams: number; rtpOutPerSecond: number; latencySamples: number }[];
       assert.equal(runs.length, 1);
       assert.equal(runs[0]!.videoStreams, 3 * 2, 'every participant receives the 2 others');
       assert.ok(runs[0]!.rtpOutPerSecond > 0, `${server} forwarded RTP`);
