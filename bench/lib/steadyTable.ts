@@ -17,12 +17,12 @@ const num = (x: unknown, digits: number): string =>
  */
 function cell(m: Metric | undefined, digits: number, reps: number, newest: number | undefined): string {
   if (!m) return '—';
-  if (m.value === null) return `not measured (${m.reason ?? 'no reason given'})`;
+  // run.ts stamps each key as it stores it, so one run's stamps differ by milliseconds.
+  const stale = newest !== undefined && !(Date.parse(m.measuredAt ?? '') > newest - 60_000) ? ` (earlier run, ${m.measuredAt ?? 'unknown time'})` : '';
+  if (m.value === null) return `not measured (${m.reason ?? 'no reason given'})${stale}`;
   const d = m.details ?? {};
   const range = d.reps === 1 ? '' : ` (${num(d.min, digits)}–${num(d.max, digits)})`;
   const fewer = typeof d.reps === 'number' && d.reps < reps ? ` [n=${d.reps}]` : '';
-  // run.ts stamps each key as it stores it, so one run's stamps differ by milliseconds.
-  const stale = newest !== undefined && !(Date.parse(m.measuredAt ?? '') > newest - 60_000) ? ` (earlier run, ${m.measuredAt ?? 'unknown time'})` : '';
   return `${num(m.value, digits)}${range}${fewer}${m.ok === false ? ' ✗' : ''}${stale}`;
 }
 
