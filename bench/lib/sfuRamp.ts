@@ -68,7 +68,8 @@ export interface RampResult {
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 const pct = (received: number, expected: number): number => (expected > 0 ? (100 * Math.max(0, expected - received)) / expected : 0);
 
-function step(rooms: number, size: RampSize, u0: ServerReading, u1: ServerReading, w: LoadWindow, wallMicros: number, machineMicros: number): SfuStep {
+/** One window's figures from the server's readings around it and the generator's counts (also used by sfuPoint.ts). */
+export function step(rooms: number, size: Pick<RampSize, 'participants'>, u0: ServerReading, u1: ServerReading, w: LoadWindow, wallMicros: number, machineMicros: number): SfuStep {
   const serverCpu = u1.cpuMicros - u0.cpuMicros;
   const { video, audio } = w.streams;
   const counted = u0.rtpPacketsOut !== undefined && u1.rtpPacketsOut !== undefined;

@@ -19,3 +19,20 @@ export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  /** (max − min) / |median|: 0.2 means the repetitions span 20 % of the median; null when the median is 0 and they differ. */
+  spread: number | null;
+}
+
+/** Median, extremes and relative spread of repeated measurements of one figure. */
+export function spreadOf(values: readonly number[]): Spread {
+  const mid = median(values);
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const spread = mid !== 0 ? (max - min) / Math.abs(mid) : max === min ? 0 : null;
+  return { median: mid, min, max, spread };
+}

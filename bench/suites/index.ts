@@ -7,6 +7,7 @@ import { clusterJoins } from './clusterJoins.js';
 import { clusterLatency } from './clusterLatency.js';
 import { memoryPerParticipant } from './memoryPerParticipant.js';
 import { sfu } from './sfu.js';
+import { sfuSteady } from './sfuSteady.js';
 import { signallingJoins } from './signallingJoins.js';
 
-export const suites: BenchSuite[] = [clientBundle, signallingJoins, chatFanout, memoryPerParticipant, browserFirstFrame, sfu, clusterJoins, clusterLatency];
+export const suites: BenchSuite[] = [clientBundle, signallingJoins, chatFanout, memoryPerParticipant, browserFirstFrame, sfu, sfuSteady, clusterJoins, clusterLatency];

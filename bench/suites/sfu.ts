@@ -18,9 +18,9 @@
  *   streams per core / Janus's. Not measured, with the reason, where Janus is not installed.
  */
 import { measured, notMeasured, type BenchSuite, type Metrics } from '../lib/results.js';
-import { janusUnavailable, startJanus } from '../lib/janusProcess.js';
+import { janusUnavailable } from '../lib/janusProcess.js';
 import { ramp, type RampResult, type RampSize } from '../lib/sfuRamp.js';
-import { cpuMicros, startServerProcess } from '../lib/serverHandle.js';
+import { withSfu } from '../lib/sfuServers.js';
 
 const SIZES: Record<'smoke' | 'quick' | 'full', RampSize> = {
   smoke: { participants: 3, maxRooms: 1, settleSeconds: 1, windowSeconds: 2 },
@@ -29,35 +29,6 @@ const SIZES: Record<'smoke' | 'quick' | 'full', RampSize> = {
 };
 
 const GENERATOR = 'node-datachannel (libdatachannel), own process';
-
-async function rampOurs(size: RampSize, mode: string, log: (line: string) => void): Promise<RampResult> {
-  const server = await startServerProcess();
-  try {
-    return await ramp(
-      {
-        load: { driver: 'kurento-room', wsUrl: server.wsUrl, bindAddress: '127.0.0.1' },
-        async usage() {
-          const u = await server.usage();
-          return { cpuMicros: cpuMicros(u), rssBytes: u.rssBytes, rtpPacketsIn: u.media.rtpPacketsIn, rtpPacketsOut: u.media.rtpPacketsOut };
-        },
-      },
-      size,
-      mode,
-      log,
-    );
-  } finally {
-    await server.close();
-  }
-}
-
-async function rampJanus(size: RampSize, mode: string, log: (line: string) => void): Promise<RampResult> {
-  const janus = await startJanus();
-  try {
-    return await ramp({ load: { driver: 'janus', wsUrl: janus.wsUrl, bindAddress: janus.iceAddress }, usage: async () => janus.usage() }, size, mode, log);
-  } finally {
-    await janus.close();
-  }
-}
 
 /** The five figures of one server under test, under `prefix`; budgets only for ours (product.md). */
 function figures(prefix: 'sfu' | 'janus', r: RampResult, size: RampSize, extra: Record<string, unknown>): Metrics {
@@ -143,7 +114,7 @@ export const sfu: BenchSuite = {
   async run(mode, log) {
     const size = SIZES[mode];
     log('  our server (Kurento Room protocol):');
-    const ours = figures('sfu', await rampOurs(size, mode, log), size, { server: 'ours, own process' });
+    const ours = figures('sfu', await withSfu('ours', (server) => ramp(server, size, mode, log)), size, { server: 'ours, own process' });
     const unavailable = janusUnavailable();
     if (unavailable) {
       log(`  Janus VideoRoom: skipped: ${unavailable}`);
@@ -152,7 +123,7 @@ export const sfu: BenchSuite = {
     log('  Janus VideoRoom (same load, same generator):');
     let janus: Metrics;
     try {
-      janus = figures('janus', await rampJanus(size, mode, log), size, { server: 'Janus VideoRoom (/usr/bin/janus), CPU and RSS from /proc' });
+      janus = figures('janus', await withSfu('janus', (server) => ramp(server, size, mode, log)), size, { server: 'Janus VideoRoom (/usr/bin/janus), CPU and RSS from /proc' });
     } catch (e) {
       // Our figures stand on their own; a failed Janus run leaves its keys unmeasured, with why.
       log(`  Janus VideoRoom: FAILED: ${(e as Error).stack ?? String(e)}`);

@@ -14,6 +14,10 @@ import { clusterJoins } from '../../../bench/suites/clusterJoins.js';
 import { clusterLatency } from '../../../bench/suites/clusterLatency.js';
 import { memoryPerParticipant } from '../../../bench/suites/memoryPerParticipant.js';
 import { sfu } from '../../../bench/suites/sfu.js';
+import { sfuSteady } from '../../../bench/suites/sfuSteady.js';
+import { COMPARISONS, FIGURES, pointMetrics, type PointRuns } from '../../../bench/lib/steadyFigures.js';
+import type { PointResult } from '../../../bench/lib/sfuPoint.js';
+import type { SfuStep } from '../../../bench/lib/sfuRamp.js';
 import { signallingJoins } from '../../../bench/suites/signallingJoins.js';
 import type { BenchSuite } from '../../../bench/lib/results.js';
 
@@ -61,8 +65,13 @@ describe('benchmarks (smoke runs, tiny sizes)', () => {
     assert.ok((m.details!.baselineRssMB as number) > 0);
   });
 
-  it('browser.connectToFirstFrameP50Ms (one run)', { skip: chromiumAvailable() ? false : 'Chromium not installed' }, async () => {
-    assertMeasured(await smoke(browserFirstFrame), 'browser.connectToFirstFrameP50Ms', ['p50Ms', 'p95Ms', 'runs']);
+  it('browser.connectToFirstFrameP50Ms / P95Ms (one repetition of one run)', { skip: chromiumAvailable() ? false : 'Chromium not installed' }, async () => {
+    const metrics = await smoke(browserFirstFrame);
+    const p50 = assertMeasured(metrics, 'browser.connectToFirstFrameP50Ms', ['p50Ms', 'p95Ms', 'min', 'max', 'reps', 'runsPerRep']);
+    const p95 = assertMeasured(metrics, 'browser.connectToFirstFrameP95Ms', ['min', 'max', 'reps', 'runsPerRep']);
+    // One repetition of one run: its p50 and p95 are that run, and so are the medians.
+    assert.deepEqual(p50.details!.samplesMsPerRep, [[p50.value]]);
+    assert.equal(p95.value, p50.value);
   });
 
   // One smoke run of the sfu suite serves both tests below: ours, then Janus when installed.
@@ -103,6 +112,89 @@ describe('benchmarks (smoke runs, tiny sizes)', () => {
     const ratio = assertMeasured(metrics, 'sfu.ratioToJanus', ['oursStreamsPerCore', 'janusStreamsPerCore'], false);
     assert.ok((ratio.value as number) > 0);
     assert.ok(Math.abs((ratio.value as number) - (ratio.details!.oursStreamsPerCore as number) / (ratio.details!.janusStreamsPerCore as number)) < 0.01, 'ours / Janus');
+  });
+
+  it('sfuSteady figures: medians of repetitions, ratios to Janus per repetition, lossy repetitions out of the per-core figures', () => {
+    const run = (streamsPerCore: number, latencyP99Ms: number, serverRssMB: number, lossPct = 0): PointResult => ({
+      step: { streamsPerCore, latencyP99Ms, serverRssMB, lossPct, videoLossPct: lossPct, latencyP50Ms: 1, latencyMaxMs: 20, latencyOver10MsPct: 0.5, serverCores: 90 / streamsPerCore, cpuMicrosPerOutPacket: 40 } as SfuStep,
+      peerConnections: 100,
+      idleRssMB: 20,
+      setupSeconds: 1,
+      notConnected: 0,
+      errors: [],
+    });
+    const p: PointRuns = {
+      rooms: 1,
+      participants: 10,
+      runs: {
+        ours: [{ rep: 1, result: run(300, 6, 220) }, { rep: 2, result: run(330, 4, 200) }, { rep: 3, result: run(900, 50, 260, 5) }],
+        janus: [{ rep: 1, result: run(250, 3, 45) }, { rep: 2, result: run(300, 3.5, 50) }, { rep: 3, result: run(240, 2, 40) }],
+      },
+      failures: { ours: [], janus: [] },
+      skipped: {},
+      descriptions: {},
+    };
+    const m = pointMetrics(p);
+    // Rep 3 of ours lost 5 %: out of streams per core (and its ratio), kept in latency and RSS.
+    assert.equal(m['sfuSteady.rooms1.ours.subscriberStreamsPerCore']!.value, 315);
+    assert.deepEqual(m['sfuSteady.rooms1.ours.subscriberStreamsPerCore']!.details!.lossyReps, [3]);
+    assert.equal(m['sfuSteady.rooms1.ours.addedLatencyP99Ms']!.value, 6);
+    assert.equal(m['sfuSteady.rooms1.ours.addedLatencyP99Ms']!.ok, false, 'p99 6 ms is over the budget of 5');
+    assert.equal(m['sfuSteady.rooms1.ours.rssPerPeerConnectionMB']!.value, 2.2);
+    // Ratios of the same repetition, then their median: 300/250 = 1.2 and 330/300 = 1.1.
+    const ratio = m['sfuSteady.rooms1.ratioToJanus.subscriberStreamsPerCore']!;
+    assert.equal(ratio.value, 1.15);
+    assert.equal(ratio.details!.min, 1.1);
+    assert.equal(ratio.details!.max, 1.2);
+    assert.equal(ratio.details!.spread, 0.087);
+    assert.equal(ratio.ok, false, '1.15 is under 1.3');
+    // RSS per peer connection: 220/45, 200/50, 260/40 → median 4.889; differences of p99: 3, 0.5, 48 → 3.
+    assert.equal(m['sfuSteady.rooms1.ratioToJanus.rssPerPeerConnectionMB']!.value, 4.889);
+    assert.equal(m['sfuSteady.rooms1.differenceToJanus.addedLatencyP99Ms']!.value, 3);
+    assert.equal(m['sfuSteady.rooms1.differenceToJanus.addedLatencyP99Ms']!.details!.max, 48);
+    // Without Janus: its figures and the comparisons say why.
+    const alone = pointMetrics({ ...p, runs: { ours: p.runs.ours, janus: [] }, skipped: { janus: 'Janus is not installed' } });
+    assert.equal(alone['sfuSteady.rooms1.ratioToJanus.subscriberStreamsPerCore']!.value, null);
+    assert.equal(alone['sfuSteady.rooms1.janus.lossPct']!.reason, 'Janus is not installed');
+  });
+
+  it('sfuSteady.* (one fixed point of 1 room of 3, one repetition per server, each on a fresh server)', async () => {
+    const metrics = await smoke(sfuSteady);
+    const servers = janusMissing ? ['ours'] : ['ours', 'janus'];
+    for (const server of servers) {
+      for (const f of FIGURES) {
+        const m = assertMeasured(metrics, `sfuSteady.rooms1.${server}.${f.name}`, ['min', 'max', 'reps', 'peerConnections'], false);
+        assert.equal(m.details!.reps, 1, `${server}.${f.name}: one repetition`);
+        assert.equal(m.details!.peerConnections, 3 * 3, 'a room of 3: 3 publications and 6 subscriptions');
+        assert.ok((m.details!.min as number) <= (m.value as number) && (m.value as number) <= (m.details!.max as number), `${server}.${f.name}: min <= median <= max`);
+      }
+      const runs = metrics[`sfuSteady.rooms1.${server}.serverCores`]!.details!.runs as { videoStreams: number; rtpOutPerSecond: number; latencySamples: number }[];
+      assert.equal(runs.length, 1);
+      assert.equal(runs[0]!.videoStreams, 3 * 2, 'every participant receives the 2 others');
+      assert.ok(runs[0]!.rtpOutPerSecond > 0, `${server} forwarded RTP`);
+      assert.ok(runs[0]!.latencySamples > 0, `packets reached the subscribers through ${server}`);
+      assert.ok((metrics[`sfuSteady.rooms1.${server}.serverRssMB`]!.value as number) > 0);
+    }
+    assert.equal(typeof metrics['sfuSteady.rooms1.ours.addedLatencyP99Ms']!.ok, 'boolean', 'our p99 is checked against its budget at 1 room');
+    for (const rooms of [2, 3]) for (const [key, m] of Object.entries(metrics).filter(([k]) => k.startsWith(`sfuSteady.rooms${rooms}.`))) assert.match(m.reason ?? '', /smoke size/, key);
+    for (const c of COMPARISONS) {
+      const key = `sfuSteady.rooms1.${c.key}`;
+      if (janusMissing) {
+        assert.equal(metrics[key]!.value, null, key);
+        assert.match(metrics[key]!.reason ?? '', /apt-get install -y janus|Janus/, key);
+        continue;
+      }
+      // A difference of latencies may be negative; a ratio is positive.
+      const m = metrics[key]!;
+      assert.ok(typeof m.value === 'number' && Number.isFinite(m.value), `${key}: ${m.value}`);
+      assert.equal(m.details!.spread, 0, `${key}: one repetition spans nothing`);
+      if (c.unit === 'x') assert.ok(m.value > 0, key);
+    }
+    if (!janusMissing) {
+      const ours = metrics['sfuSteady.rooms1.ours.subscriberStreamsPerCore']!.value as number;
+      const janus = metrics['sfuSteady.rooms1.janus.subscriberStreamsPerCore']!.value as number;
+      assert.ok(Math.abs((metrics['sfuSteady.rooms1.ratioToJanus.subscriberStreamsPerCore']!.value as number) - ours / janus) < 0.01 * (ours / janus), 'ours / Janus');
+    }
   });
 
   // The cluster suites start Redis and server nodes (each in its own process) themselves.

@@ -1,0 +1,51 @@
+/**
+ * The two SFUs the benchmark compares, each started fresh in a process of its own and seen
+ * through the same interface (sfuRamp.ts's ServerUnderTest plus close): our server (its CPU, RSS
+ * and RTP counters over IPC) and Janus VideoRoom (CPU and RSS from /proc).
+ */
+import { startJanus } from './janusProcess.js';
+import { cpuMicros, startServerProcess } from './serverHandle.js';
+import type { ServerUnderTest } from './sfuRamp.js';
+
+export type SfuServerKind = 'ours' | 'janus';
+
+export interface StartedSfu extends ServerUnderTest {
+  kind: SfuServerKind;
+  /** What was measured, for the figures' details. */
+  description: string;
+  close(): Promise<void>;
+}
+
+export async function startSfu(kind: SfuServerKind): Promise<StartedSfu> {
+  if (kind === 'janus') {
+    const janus = await startJanus();
+    return {
+      kind,
+      description: 'Janus VideoRoom (/usr/bin/janus), CPU and RSS from /proc',
+      load: { driver: 'janus', wsUrl: janus.wsUrl, bindAddress: janus.iceAddress },
+      usage: async () => janus.usage(),
+      close: () => janus.close(),
+    };
+  }
+  const server = await startServerProcess();
+  return {
+    kind,
+    description: 'ours, own process',
+    load: { driver: 'kurento-room', wsUrl: server.wsUrl, bindAddress: '127.0.0.1' },
+    async usage() {
+      const u = await server.usage();
+      return { cpuMicros: cpuMicros(u), rssBytes: u.rssBytes, rtpPacketsIn: u.media.rtpPacketsIn, rtpPacketsOut: u.media.rtpPacketsOut };
+    },
+    close: () => server.close(),
+  };
+}
+
+/** Runs `task` against a freshly started server of `kind` and stops the server afterwards. */
+export async function withSfu<T>(kind: SfuServerKind, task: (server: StartedSfu) => Promise<T>): Promise<T> {
+  const server = await startSfu(kind);
+  try {
+    return await task(server);
+  } finally {
+    await server.close();
+  }
+}
