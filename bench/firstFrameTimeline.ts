@@ -1,6 +1,6 @@
 /**
  * Where the time from subscribing to the first remote frame goes, step by step, in Chromium:
- *   node --import tsx --conditions=source bench/firstFrameTimeline.ts [--runs N]
+ *   node --import tsx --conditions=source bench/firstFrameTimeline.ts [--runs N] [--verbose] [--out FILE.json]
  * The same two pages as the browserFirstFrame suite (bench/pages/connect.html: A publishes, B
  * connects, publishes and watches A), with page B instrumented (its RTCPeerConnections, the
  * WebSocket's receiveVideoFrom, getStats of the subscription) and the server in its own process
@@ -10,6 +10,7 @@
  * every 10 ms here, so the figures are a little slower than the suite's; use the suite for
  * before/after figures and this for the breakdown.
  */
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromiumAvailable, launchChromium } from '../testing/chromium.js';
 import { ensureBrowserScript } from '../testing/clientBuild.js';
@@ -20,6 +21,9 @@ const args = process.argv.slice(2);
 const runsArg = args.indexOf('--runs');
 const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : 10;
 const VERBOSE = args.includes('--verbose');
+const outArg = args.indexOf('--out');
+/** Where to write every run's steps as JSON (ms after receiveVideoFrom sent), to pool several invocations. */
+const OUT = outArg >= 0 ? args[outArg + 1] : undefined;
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error('--runs takes a positive integer');
 
 const pagesDir = fileURLToPath(new URL('./pages/', import.meta.url));
@@ -243,6 +247,7 @@ async function main(): Promise<void> {
     await chromium.close();
     await server.close();
   }
+  if (OUT) writeFileSync(OUT, JSON.stringify(runs, null, 1));
   const median = (key: string): string => {
     const values = runs.map((r) => r[key]).filter((v): v is number => v !== undefined);
     return values.length === 0 ? '-' : `${round(percentile(values, 50), 1)}`.padStart(7) + ` (${values.length}/${runs.length})`;

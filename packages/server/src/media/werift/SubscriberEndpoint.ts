@@ -28,10 +28,12 @@ const FIR_FMT = 4;
 /**
  * How long a new subscriber waits for its first keyframe before asking again: a PLI is one UDP
  * packet and may be lost, and with forwarding held until a keyframe nothing else would ask (the
- * subscriber's browser requests keyframes only for video it receives). Well above the usual
- * answer time of a publisher (one capture interval, an encode and pacing: tens of ms).
+ * subscriber's browser requests keyframes only for video it receives). Longer than the
+ * publisher's throttle (so the retry is not deferred) and than libwebrtc's 300 ms between the
+ * keyframe requests it acts on (so the retry is not ignored); the usual answer to a PLI takes
+ * tens of ms (a capture interval, an encode, pacing).
  */
-export const KEYFRAME_RETRY_MS = 500;
+export const KEYFRAME_RETRY_MS = 400;
 
 interface SectionSource {
   kind: 'audio' | 'video';
