@@ -37,10 +37,6 @@ export class SetupTimeline {
     this.#marks[name] = Math.round((performance.now() - this.#start) * 10) / 10;
   }
 
-  has(name: SetupMark): boolean {
-    return this.#marks[name] !== undefined;
-  }
-
   /** The record, once: later calls return undefined (the line is logged once per endpoint). */
   finish(): SetupTimelineRecord | undefined {
     if (this.#done) return undefined;
