@@ -10,6 +10,7 @@
  * every 10 ms here, so the figures are a little slower than the suite's; use the suite for
  * before/after figures and this for the breakdown.
  */
+import { closePages, publishThenWatch } from './lib/firstFramePages.js';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromiumAvailable, launchChromium } from '../testing/chromium.js';
@@ -195,18 +196,8 @@ async function main(): Promise<void> {
   try {
     for (let r = 0; r < RUNS; r++) {
       const room = `timeline-${r}-${Date.now()}`;
-      const a = await chromium.newPage();
-      const b = await chromium.newPage();
+      const { a, b } = await publishThenWatch(chromium, server.url, room, (page) => page.addInitScript(INSTRUMENT));
       try {
-        const base = `${server.url}/bench-pages/connect.html?room=${room}`;
-        await a.goto(`${base}&user=a`);
-        await a.waitForFunction('window.benchReady === true', undefined, { timeout: 20_000, polling: 20 });
-        await a.evaluate('window.benchConnect()');
-        await a.waitForFunction('window.benchPublished === true', undefined, { timeout: 20_000, polling: 20 });
-        await b.addInitScript(INSTRUMENT);
-        await b.goto(`${base}&user=b&watch=a`);
-        await b.waitForFunction('window.benchReady === true', undefined, { timeout: 20_000, polling: 20 });
-        await b.evaluate('window.benchConnect()');
         await b.waitForFunction('window.benchFirstFrameMs !== undefined && window.__ffMarks["page.firstFrameDecoded"] !== undefined', undefined, {
           timeout: 20_000,
           polling: 20,
@@ -239,8 +230,7 @@ async function main(): Promise<void> {
           `run ${r + 1}/${RUNS}: connect -> first frame ${round(page.firstFrameMs, 1)} ms; receiveVideoFrom sent at ${round(relative.connectToReceiveVideoFrom!, 1)} ms, first frame ${round(relative['page.firstFramePresented']!, 1)} ms after it`,
         );
       } finally {
-        await a.context().close().catch(() => undefined);
-        await b.context().close().catch(() => undefined);
+        await closePages({ a, b });
       }
     }
   } finally {

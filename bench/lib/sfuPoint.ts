@@ -5,9 +5,8 @@
  * The server's RSS before any load is read too, so memory per peer connection can be given both
  * as RSS / peer connections and as the growth over the idle server.
  */
-import { machineBusyMicros } from './procUsage.js';
 import { startRtpLoad } from './rtpLoadHandle.js';
-import { step, type ServerUnderTest, type SfuStep } from './sfuRamp.js';
+import { measureWindow, type ServerUnderTest, type SfuStep } from './sfuRamp.js';
 
 export interface PointSize {
   participants: number;
@@ -38,21 +37,14 @@ export async function measurePoint(server: ServerUnderTest, rooms: number, size:
     const added = await load.addRooms(names, size.participants);
     const setupSeconds = (performance.now() - t) / 1000;
     await sleep(size.settleSeconds * 1000);
-    const u0 = await server.usage();
-    const m0 = machineBusyMicros();
-    const w0 = performance.now();
-    await load.startWindow();
-    await sleep(size.windowSeconds * 1000);
-    const w = await load.stopWindow();
-    const u1 = await server.usage();
-    const s = step(rooms, size, u0, u1, w, (performance.now() - w0) * 1000, machineBusyMicros() - m0);
+    const { step: s, errors } = await measureWindow(server, load, rooms, size);
     return {
       step: s,
       peerConnections: added.peers,
       idleRssMB: Math.round((idle.rssBytes / 2 ** 20) * 10) / 10,
       setupSeconds: Math.round(setupSeconds * 10) / 10,
       notConnected: added.peers - (added.states.connected ?? 0),
-      errors: w.errors,
+      errors,
     };
   } finally {
     await load.close();

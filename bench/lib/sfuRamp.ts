@@ -7,7 +7,7 @@
  */
 import { cpus } from 'node:os';
 import { machineBusyMicros } from './procUsage.js';
-import { startRtpLoad, type LoadTarget, type LoadWindow } from './rtpLoadHandle.js';
+import { startRtpLoad, type LoadTarget, type LoadWindow, type RtpLoad } from './rtpLoadHandle.js';
 
 export interface RampSize {
   participants: number;
@@ -106,6 +106,23 @@ export function step(rooms: number, size: Pick<RampSize, 'participants'>, u0: Se
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** One measurement window at the current load: the server's readings around it and the generator's counts. */
+export async function measureWindow(
+  server: Pick<ServerUnderTest, 'usage'>,
+  load: Pick<RtpLoad, 'startWindow' | 'stopWindow'>,
+  rooms: number,
+  size: Pick<RampSize, 'participants' | 'windowSeconds'>,
+): Promise<{ step: SfuStep; errors: string[] }> {
+  const u0 = await server.usage();
+  const m0 = machineBusyMicros();
+  const w0 = performance.now();
+  await load.startWindow();
+  await sleep(size.windowSeconds * 1000);
+  const w = await load.stopWindow();
+  const u1 = await server.usage();
+  return { step: step(rooms, size, u0, u1, w, (performance.now() - w0) * 1000, machineBusyMicros() - m0), errors: w.errors };
+}
+
 export async function ramp(server: ServerUnderTest, size: RampSize, mode: string, log: (line: string) => void): Promise<RampResult> {
   const cores = cpus().length;
   const load = await startRtpLoad(server.load);
@@ -124,21 +141,14 @@ export async function ramp(server: ServerUnderTest, size: RampSize, mode: string
         setupProblems.push(`${rooms} rooms: ${notConnected} of ${added.peers} peer connections not connected after setup (${JSON.stringify(added.states)})`);
       }
       await sleep(size.settleSeconds * 1000);
-      const u0 = await server.usage();
-      const m0 = machineBusyMicros();
-      const w0 = performance.now();
-      await load.startWindow();
-      await sleep(size.windowSeconds * 1000);
-      const w = await load.stopWindow();
-      const u1 = await server.usage();
-      const s = step(rooms, size, u0, u1, w, (performance.now() - w0) * 1000, machineBusyMicros() - m0);
+      const { step: s, errors } = await measureWindow(server, load, rooms, size);
       steps.push(s);
       log(
         `  ${rooms} room(s), ${s.videoStreams} video subscriber streams: server ${s.serverCores} cores, generator ${s.generatorCores} cores, machine ${s.machineCores} cores busy, ` +
           `loss ${s.lossPct} % (video ${s.videoLossPct} %, worst stream ${s.worstStreamLossPct} %, silent streams ${s.silentStreams}, loss on the receiving streams ${s.receivingStreamsLossPct} %), ` +
           `out ${s.rtpOutPerSecond} pkt/s, ${s.cpuMicrosPerOutPacket} µs/out packet, latency p50 ${s.latencyP50Ms} p90 ${s.latencyP90Ms} p99 ${s.latencyP99Ms} ms (${s.latencyOver10MsPct} % over 10 ms), ` +
           `RSS ${s.serverRssMB} MB (setup ${setupSeconds.toFixed(1)} s)` +
-          (w.errors.length ? `; errors: ${w.errors.join('; ')}` : ''),
+          (errors.length ? `; errors: ${errors.join('; ')}` : ''),
       );
       if (s.lossPct >= 1 || s.videoLossPct >= 1) {
         stopReason = `loss ${s.lossPct} % (video ${s.videoLossPct} %) at ${rooms} rooms`;

@@ -8,6 +8,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { closePages, publishThenWatch } from '../lib/firstFramePages.js';
 import { chromiumAvailable, chromiumPath, launchChromium } from '../../testing/chromium.js';
 import { ensureBrowserScript } from '../../testing/clientBuild.js';
 import { measured, notMeasured, type BenchSuite } from '../lib/results.js';
@@ -47,17 +48,8 @@ async function repetition(runs: number, log: (line: string) => void): Promise<Re
   try {
     for (let r = 0; r < runs; r++) {
       const room = `first-frame-${r}-${Date.now()}`;
-      const a = await chromium.newPage();
-      const b = await chromium.newPage();
+      const { a, b } = await publishThenWatch(chromium, server.url, room);
       try {
-        const base = `${server.url}/bench-pages/connect.html?room=${room}`;
-        await a.goto(`${base}&user=a`);
-        await a.waitForFunction('window.benchReady === true', undefined, { timeout: 20_000, polling: 20 });
-        await a.evaluate('window.benchConnect()');
-        await a.waitForFunction('window.benchPublished === true', undefined, { timeout: 20_000, polling: 20 });
-        await b.goto(`${base}&user=b&watch=a`);
-        await b.waitForFunction('window.benchReady === true', undefined, { timeout: 20_000, polling: 20 });
-        await b.evaluate('window.benchConnect()');
         try {
           await b.waitForFunction('window.benchFirstFrameMs !== undefined', undefined, { timeout: 20_000, polling: 20 });
         } catch (error) {
@@ -69,8 +61,7 @@ async function repetition(runs: number, log: (line: string) => void): Promise<Re
         streamSeen.push(seen);
         log(`run ${r + 1}/${runs}: ${round(ms, 1)} ms (room-connected at ${round(connected, 1)} ms, stream known at ${round(seen, 1)} ms)`);
       } finally {
-        await a.context().close().catch(() => undefined);
-        await b.context().close().catch(() => undefined);
+        await closePages({ a, b });
       }
     }
   } finally {
