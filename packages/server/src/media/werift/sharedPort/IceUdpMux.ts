@@ -14,6 +14,9 @@ import { bindingRequestUfrag } from './stunUsername.js';
  * server reflexive, relayed, per interface); past this the oldest is forgotten, so a client
  * cannot grow the map by sending from many ports.
  */
+/** Receive and send buffer asked for the shared socket. */
+const SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
 export const MAX_ADDRESSES_PER_CONNECTION = 8;
 /** Default bound on connections registered at once on one socket. */
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
@@ -52,7 +55,10 @@ export class IceUdpMux implements UdpMuxLink {
 
   /** Binds the socket; rejects with the system's error (EADDRINUSE, EACCES) naming the port. */
   static async bind(options: IceUdpMuxOptions): Promise<IceUdpMux> {
-    const socket = createSocket({ type: 'udp4' });
+    // Every connection of the worker arrives on this one socket: the kernel's default receive
+    // buffer (~208 kB) overflows at a few hundred packets in one event-loop pause and drops them.
+    // Asked for 4 MB (the kernel caps it at net.core.rmem_max / wmem_max).
+    const socket = createSocket({ type: 'udp4', recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
     const mux = new IceUdpMux(socket, options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
