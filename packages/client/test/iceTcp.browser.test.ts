@@ -4,14 +4,13 @@
 // server with --ice-tcp-port, and presents frames of the other person's video; every peer
 // connection of the page has a TCP candidate pair selected.
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createRoomServer, type RoomServer } from '@kurento-room/server';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, chromiumPath, launchChromium, waitForFrames, type LaunchedBrowser } from '../../../testing/chromium.js';
 import { ensureBrowserScript } from '../../../testing/clientBuild.js';
+import { examplesDir, joinMinimalExample } from './support/minimalExample.js';
 
-const examplesDir = fileURLToPath(new URL('../../../docs/examples/', import.meta.url));
 const skip = chromiumAvailable() ? false : `Chromium not found at ${chromiumPath} (install it or set CHROMIUM_PATH)`;
 
 // Keeps every RTCPeerConnection the page makes, so the test can ask each which pair it selected.
@@ -61,15 +60,8 @@ describe('a browser with UDP blocked, over ICE-TCP', { skip }, () => {
     await server?.close();
   });
 
-  async function join(user: string, room: string): Promise<Page> {
-    const page = await chromium.newPage();
-    await page.addInitScript(KEEP_PEER_CONNECTIONS);
-    await page.goto(`${server.url}/examples/minimal.html`);
-    await page.fill('#user', user);
-    await page.fill('#room', room);
-    await page.click('#join button');
-    await page.waitForFunction((text) => document.getElementById('status')?.textContent === text, `${user} in ${room}`, { timeout: 20_000, polling: 100 });
-    return page;
+  function join(user: string, room: string): Promise<Page> {
+    return joinMinimalExample(chromium, server.url, user, room, (page) => page.addInitScript(KEEP_PEER_CONNECTIONS));
   }
 
   it('two people join and see each other decoded, every connection on TCP', async () => {

@@ -3,14 +3,13 @@
 // join form, each sees the other's video (frames presented by the <video> element, so decoded),
 // and a chat message sent from one page arrives on both.
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { createRoomServer, type RoomServer } from '@kurento-room/server';
 import type { Page } from 'playwright-core';
 import { chromiumAvailable, chromiumPath, launchChromium, waitForFrames, type LaunchedBrowser } from '../../../testing/chromium.js';
 import { ensureBrowserScript } from '../../../testing/clientBuild.js';
+import { examplesDir, joinMinimalExample } from './support/minimalExample.js';
 
-const examplesDir = fileURLToPath(new URL('../../../docs/examples/', import.meta.url));
 const skip = chromiumAvailable() ? false : `Chromium not found at ${chromiumPath} (install it or set CHROMIUM_PATH)`;
 
 function messages(page: Page): Promise<string[]> {
@@ -47,15 +46,8 @@ describe('the minimal example of docs/client-api.md in Chromium', { skip }, () =
   });
 
   /** Opens the example and joins through its form, as a person would. */
-  async function join(user: string, room: string): Promise<Page> {
-    const page = await chromium.newPage();
-    page.on('pageerror', (error) => pageErrors.push(`${user}: ${error.message}`));
-    await page.goto(`${server.url}/examples/minimal.html`);
-    await page.fill('#user', user);
-    await page.fill('#room', room);
-    await page.click('#join button');
-    await page.waitForFunction((text) => document.getElementById('status')?.textContent === text, `${user} in ${room}`, { timeout: 20_000, polling: 100 });
-    return page;
+  function join(user: string, room: string): Promise<Page> {
+    return joinMinimalExample(chromium, server.url, user, room, async (page) => void page.on('pageerror', (error) => pageErrors.push(`${user}: ${error.message}`)));
   }
 
   it('two people join, see each other decoded, and chat', async () => {
