@@ -9,7 +9,8 @@
  * comparisons with Janus (lib/steadyFigures.ts). The ramp (suites/sfu.ts) stays for capacity.
  *
  * Keys: `sfuSteady.rooms<N>.<ours|janus>.<figure>`, `sfuSteady.rooms<N>.ratioToJanus.*`,
- * `sfuSteady.rooms<N>.differenceToJanus.*`. `BENCH_SFU_STEADY_REPS` sets the repetitions (1–20).
+ * `sfuSteady.rooms<N>.differenceToJanus.*`. `BENCH_SFU_STEADY_REPS` sets the repetitions (1–20),
+ * `BENCH_SFU_STEADY_ROOMS` the points (e.g. `1` or `1,2`) for a quicker before/after at one point.
  */
 import { janusUnavailable } from '../lib/janusProcess.js';
 import type { BenchSuite, Metrics } from '../lib/results.js';
@@ -39,17 +40,26 @@ function repsFromEnvironment(fallback: number): number {
   return n;
 }
 
+function pointsFromEnvironment(fallback: number[]): number[] {
+  const raw = process.env.BENCH_SFU_STEADY_ROOMS;
+  if (raw === undefined || raw === '') return fallback;
+  const points = raw.split(',').map(Number);
+  if (points.some((n) => !POINTS.includes(n))) throw new Error(`BENCH_SFU_STEADY_ROOMS must list points among ${POINTS.join(', ')}, not ${raw}`);
+  return [...new Set(points)].sort((a, b) => a - b);
+}
+
 export const sfuSteady: BenchSuite = {
   name: 'sfu-steady',
   keys: POINTS.flatMap(keysOfPoint),
   async run(mode, log) {
     const size = SIZES[mode];
     const reps = mode === 'smoke' ? size.reps : repsFromEnvironment(size.reps);
+    const measured = mode === 'smoke' ? size.points : pointsFromEnvironment(size.points);
     const janusMissing = janusUnavailable();
     if (janusMissing) log(`  Janus VideoRoom: skipped: ${janusMissing}`);
     const servers: SfuServerKind[] = SERVERS.filter((s) => s !== 'janus' || !janusMissing);
     const points = new Map<number, PointRuns>(
-      size.points.map((rooms) => [
+      measured.map((rooms) => [
         rooms,
         { rooms, participants: size.participants, runs: { ours: [], janus: [] }, failures: { ours: [], janus: [] }, skipped: janusMissing ? { janus: janusMissing } : {}, descriptions: {} },
       ]),
@@ -57,7 +67,7 @@ export const sfuSteady: BenchSuite = {
     // Repetition-major, so that a drift of the machine over the run spreads over every point
     // instead of landing on one; ours and Janus back to back at each point.
     for (let rep = 1; rep <= reps; rep++) {
-      for (const rooms of size.points) {
+      for (const rooms of measured) {
         const p = points.get(rooms)!;
         for (const server of servers) {
           const t = performance.now();
@@ -87,7 +97,7 @@ export const sfuSteady: BenchSuite = {
     const metrics: Metrics = {};
     for (const rooms of POINTS) {
       const p = points.get(rooms);
-      Object.assign(metrics, p ? pointMetrics(p) : pointNotMeasured(rooms, `the ${mode} size measures ${size.points.join(', ')} room(s) only`));
+      Object.assign(metrics, p ? pointMetrics(p) : pointNotMeasured(rooms, `this run measured ${measured.join(', ')} room(s) only`));
     }
     return metrics;
   },

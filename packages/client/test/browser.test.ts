@@ -83,6 +83,9 @@ describe('browser build in Chromium against the real server', { skip }, () => {
     assert.equal(stats.participants, 2);
     assert.equal(stats.media.publishers, 2);
     assert.equal(stats.media.subscribers, 2);
+    // Chromium offers AES-GCM and AES-CM; the SFU, as DTLS server, chose AES-CM for all four
+    // connections (its profile with one reused cipher per session: dtlsServerRole.ts).
+    assert.deepEqual([stats.media.srtpSessionsAesCm, stats.media.srtpSessionsAesGcm], [4, 0]);
 
     // Chat through the page's form; markup in a message stays text.
     const text = 'hi <b>alice</b> & co';

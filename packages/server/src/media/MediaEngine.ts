@@ -88,6 +88,10 @@ export interface EngineStats {
    * increases of each reported stream's cumulative loss.
    */
   reportedLostPackets: number;
+  /** DTLS handshakes completed with SRTP AES_CM_128_HMAC_SHA1_80 (the SFU's preference as DTLS server). */
+  srtpSessionsAesCm: number;
+  /** DTLS handshakes completed with SRTP AEAD_AES_128_GCM. */
+  srtpSessionsAesGcm: number;
   /** Video filters running (one external pipeline process each). */
   videoFilters: number;
   /**

@@ -4,12 +4,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { ProtectionProfileAeadAes128Gcm, ProtectionProfileAes128CmHmacSha1_80, RtpHeader, RtpPacket, SrtpSession } from 'werift';
-import { encryptRtpAesCmPacket, type WeriftCmContext } from '../../src/media/werift/srtpAesCm.js';
+import { decryptRtpAesCmPacket, encryptRtpAesCmPacket, type WeriftCmContext, type WeriftCmRemoteContext } from '../../src/media/werift/srtpAesCm.js';
 
 type Keys = { localMasterKey: Buffer; localMasterSalt: Buffer; remoteMasterKey: Buffer; remoteMasterSalt: Buffer };
 const session = (keys: Keys, profile: number = ProtectionProfileAes128CmHmacSha1_80) => new SrtpSession({ keys, profile } as ConstructorParameters<typeof SrtpSession>[0]);
 const randomKeys = (): Keys => ({ localMasterKey: randomBytes(16), localMasterSalt: randomBytes(14), remoteMasterKey: randomBytes(16), remoteMasterSalt: randomBytes(14) });
 const context = (s: SrtpSession) => (s as unknown as { localContext: WeriftCmContext }).localContext;
+const remote = (s: SrtpSession) => (s as unknown as { remoteContext: WeriftCmRemoteContext }).remoteContext;
+const reversed = (k: Keys): Keys => ({ localMasterKey: k.remoteMasterKey, localMasterSalt: k.remoteMasterSalt, remoteMasterKey: k.localMasterKey, remoteMasterSalt: k.localMasterSalt });
 
 function plain(header: RtpHeader, payload: Buffer): { bytes: Buffer; headerLength: number } {
   const bytes = new RtpPacket(header, payload).serialize();
@@ -64,5 +66,56 @@ describe('SRTP AES-CM HMAC-SHA1-80 encryption of the forwarding path', () => {
     const { bytes, headerLength } = plain(new RtpHeader({ sequenceNumber: 1, ssrc: 1 }), randomBytes(10));
     const gcm = session({ ...randomKeys(), localMasterSalt: randomBytes(12), remoteMasterSalt: randomBytes(12) }, ProtectionProfileAeadAes128Gcm);
     assert.equal(encryptRtpAesCmPacket(context(gcm), bytes, headerLength, 1, 1), undefined);
+  });
+});
+
+describe('SRTP AES-CM HMAC-SHA1-80 decryption of incoming RTP', () => {
+  it("gives werift's plaintext for werift's packets, across a sequence wrap, for any payload length", () => {
+    const keys = randomKeys();
+    const sender = session(keys);
+    const ours = session(reversed(keys));
+    const reference = session(reversed(keys));
+    for (const length of [1, 15, 16, 17, 700, 1200]) {
+      for (const seq of [65533, 65535, 0, 2]) {
+        const header = new RtpHeader({ sequenceNumber: seq, ssrc: 0x0a0b0c0d, timestamp: 9, payloadType: 96, csrc: [1, 2], extensionProfile: 0xbede, extensions: [{ id: 3, payload: Buffer.from('xyz') }] });
+        const packet = sender.encrypt(randomBytes(length), header);
+        const a = decryptRtpAesCmPacket(remote(ours), Buffer.from(packet));
+        const b = reference.decrypt(Buffer.from(packet));
+        assert.ok(a, `length ${length}, sequence ${seq}: decrypted`);
+        assert.equal(a.toString('hex'), b.toString('hex'), `length ${length}, sequence ${seq}`);
+      }
+    }
+    assert.equal(remote(ours).getSrtpSsrcState(0x0a0b0c0d).rolloverCounter, remote(reference).getSrtpSsrcState(0x0a0b0c0d).rolloverCounter);
+    assert.ok(remote(ours).getSrtpSsrcState(0x0a0b0c0d).rolloverCounter >= 1, 'the wraps were counted');
+  });
+
+  it('refuses a packet with a changed byte or tag, and leaves the rollover state as it was', () => {
+    const keys = randomKeys();
+    const sender = session(keys);
+    const ours = session(reversed(keys));
+    const ok = sender.encrypt(randomBytes(100), new RtpHeader({ sequenceNumber: 65535, ssrc: 5, payloadType: 96 }));
+    assert.ok(decryptRtpAesCmPacket(remote(ours), Buffer.from(ok)));
+    const state = { ...remote(ours).getSrtpSsrcState(5) };
+    const wrapped = sender.encrypt(randomBytes(100), new RtpHeader({ sequenceNumber: 0, ssrc: 5, payloadType: 96 }));
+    for (const at of [2, 20, wrapped.length - 1]) {
+      const bad = Buffer.from(wrapped);
+      bad[at]! ^= 0x40;
+      assert.equal(decryptRtpAesCmPacket(remote(ours), bad), undefined, `byte ${at} changed`);
+      assert.deepEqual({ ...remote(ours).getSrtpSsrcState(5) }, state, `byte ${at} changed: state kept`);
+    }
+    assert.ok(decryptRtpAesCmPacket(remote(ours), Buffer.from(wrapped)), 'the genuine packet still decrypts');
+    assert.equal(remote(ours).getSrtpSsrcState(5).rolloverCounter, 1);
+  });
+
+  it('leaves malformed packets and other profiles to werift', () => {
+    const keys = randomKeys();
+    const ours = session(reversed(keys));
+    assert.equal(decryptRtpAesCmPacket(remote(ours), Buffer.alloc(15)), undefined, 'shorter than a header and a tag');
+    const notRtp = session(keys).encrypt(randomBytes(30), new RtpHeader({ sequenceNumber: 1, ssrc: 1 }));
+    notRtp[0] = 0x40;
+    assert.equal(decryptRtpAesCmPacket(remote(ours), notRtp), undefined, 'version 1');
+    const gcmKeys = { ...randomKeys(), localMasterSalt: randomBytes(12), remoteMasterSalt: randomBytes(12) };
+    const gcmPacket = session(gcmKeys, ProtectionProfileAeadAes128Gcm).encrypt(randomBytes(30), new RtpHeader({ sequenceNumber: 1, ssrc: 1 }));
+    assert.equal(decryptRtpAesCmPacket(remote(session(reversed(gcmKeys), ProtectionProfileAeadAes128Gcm)), gcmPacket), undefined);
   });
 });

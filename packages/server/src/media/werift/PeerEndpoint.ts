@@ -7,8 +7,9 @@
 import { RTCPeerConnection, type PeerConfig } from 'werift';
 import type { EndpointFault, EndpointState, IceCandidateInit } from '../MediaEngine.js';
 import { MediaEngineError } from '../MediaEngine.js';
-import type { Counters } from './counters.js';
+import { countSrtpSession, type Counters } from './counters.js';
 import { tidyAnswer } from './answerSdp.js';
+import { answerAsDtlsServer, decryptWithReusedCipher, keepEarlyClientHello } from './dtlsServerRole.js';
 import { hasStunServer, skipUnconfiguredStun, watchNomination } from './iceWorkarounds.js';
 import type { LivenessMonitor } from './LivenessMonitor.js';
 import type { SharedIcePorts } from './sharedPort/SharedIcePorts.js';
@@ -118,7 +119,8 @@ export abstract class PeerEndpoint {
   #watchRemote(): void {
     for (const transport of this.pc.dtlsTransports) {
       this.listen(transport.onStateChange, (state) => {
-        if (state === 'closed') this.fail({ cause: 'dtls-closed' });
+        if (state === 'connected') countSrtpSession(this.ctx.counters, decryptWithReusedCipher(transport));
+        else if (state === 'closed') this.fail({ cause: 'dtls-closed' });
         else if (state === 'failed') this.fail({ cause: 'dtls-failed' });
       });
     }
@@ -138,6 +140,8 @@ export abstract class PeerEndpoint {
       await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
       if (!hasStunServer(this.ctx.peerConfig)) skipUnconfiguredStun(this.pc);
       if (this.ctx.sharedPorts) await this.#attachSharedPorts(this.ctx.sharedPorts);
+      answerAsDtlsServer(this.pc);
+      this.onDispose(keepEarlyClientHello(this.pc));
       beforeAnswer?.();
       const answer = await this.pc.createAnswer();
       await this.pc.setLocalDescription(answer);

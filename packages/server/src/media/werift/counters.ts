@@ -15,6 +15,10 @@ export interface Counters {
   nacksReceived: number;
   nackedPackets: number;
   reportedLostPackets: number;
+  /** DTLS handshakes completed with SRTP AES_CM_128_HMAC_SHA1_80 (the profile the SFU prefers as DTLS server). */
+  srtpSessionsAesCm: number;
+  /** DTLS handshakes completed with SRTP AEAD_AES_128_GCM (the peer chose, or offered nothing else). */
+  srtpSessionsAesGcm: number;
 }
 
 export function createCounters(): Counters {
@@ -29,5 +33,13 @@ export function createCounters(): Counters {
     nacksReceived: 0,
     nackedPackets: 0,
     reportedLostPackets: 0,
+    srtpSessionsAesCm: 0,
+    srtpSessionsAesGcm: 0,
   };
+}
+
+/** Counts one completed DTLS handshake under its SRTP profile (RFC 5764 / 7714 numbers). */
+export function countSrtpSession(counters: Counters, profile: number | undefined): void {
+  if (profile === 1) counters.srtpSessionsAesCm++;
+  else if (profile === 7) counters.srtpSessionsAesGcm++;
 }

@@ -134,3 +134,80 @@ export function encryptRtpAesCmPacket(ctx: WeriftCmContext, packet: Buffer, head
   tag(state, packet.length, roc).copy(out, packet.length, 0, TAG_BYTES);
   return out;
 }
+
+/** The ROC state werift keeps per remote SSRC, as its own decrypt reads and updates it. */
+interface RemoteRolloverState extends RolloverState {
+  lastSequenceNumber: number;
+  rolloverHasProcessed?: boolean;
+}
+
+/** The remote context's fields read here (werift's SRTP context, not public API). */
+export interface WeriftCmRemoteContext extends WeriftCmContext {
+  getSrtpSsrcState(ssrc: number): RemoteRolloverState;
+}
+
+/** Bytes of the RTP header of `packet` (fixed part, CSRCs, extension), or -1 when it does not fit in `end`. */
+function rtpHeaderLength(packet: Buffer, end: number): number {
+  if (end < 12 || packet[0]! >> 6 !== 2) return -1;
+  let length = 12 + (packet[0]! & 0x0f) * 4;
+  if (packet[0]! & 0x10) {
+    if (length + 4 > end) return -1;
+    length += 4 + packet.readUInt16BE(length + 2) * 4;
+  }
+  return length <= end ? length : -1;
+}
+
+/**
+ * Decrypts and authenticates one incoming SRTP packet of an AES-CM context, as werift's
+ * `remoteContext.decryptRtp` does but without its two OpenSSL objects per packet (a decipher and
+ * an HMAC). Returns the RTP packet, or undefined when this path does not apply (another profile,
+ * a malformed or too large packet) or the tag does not match: the caller then hands the packet
+ * to werift, whose decrypt drops it with its own error, so a bad packet is treated the same way
+ * on both paths. The rollover state is committed only for an authentic packet.
+ */
+export function decryptRtpAesCmPacket(ctx: WeriftCmRemoteContext, packet: Buffer): Buffer | undefined {
+  if (ctx.profile !== AES128_CM_HMAC_SHA1_80 || packet.length > MAX_PACKET) return undefined;
+  const authenticated = packet.length - TAG_BYTES;
+  const headerLength = rtpHeaderLength(packet, authenticated);
+  if (headerLength < 0) return undefined;
+  const state = stateOf(ctx);
+  const sequenceNumber = packet.readUInt16BE(2);
+  const ssrc = packet.readUInt32BE(8);
+
+  // werift updates a copy and commits it after authentication; the same, with the old values kept aside.
+  const rollover = ctx.getSrtpSsrcState(ssrc);
+  const before = { roc: rollover.rolloverCounter, last: rollover.lastSequenceNumber, processed: rollover.rolloverHasProcessed };
+  ctx.updateRolloverCount(sequenceNumber, rollover);
+  const roc = rollover.rolloverCounter >>> 0;
+
+  packet.copy(state.inner, SHA1_BLOCK, 0, authenticated);
+  const expected = tag(state, authenticated, roc);
+  let difference = 0;
+  for (let i = 0; i < TAG_BYTES; i++) difference |= expected[i]! ^ packet[authenticated + i]!;
+  if (difference !== 0) {
+    rollover.rolloverCounter = before.roc;
+    rollover.lastSequenceNumber = before.last;
+    rollover.rolloverHasProcessed = before.processed;
+    return undefined;
+  }
+
+  const payloadLength = authenticated - headerLength;
+  const blocks = Math.ceil(payloadLength / 16);
+  const salt = ctx.srtpSessionSalt;
+  const w0 = be32(salt.readUInt32BE(0));
+  const w1 = be32(salt.readUInt32BE(4) ^ ssrc);
+  const w2 = be32(salt.readUInt32BE(8) ^ roc);
+  const w3 = ((salt.readUInt16BE(12) ^ sequenceNumber) << 16) >>> 0;
+  const words = state.counterWords;
+  for (let j = 0, at = 0; j < blocks; j++, at += 4) {
+    words[at] = w0;
+    words[at + 1] = w1;
+    words[at + 2] = w2;
+    words[at + 3] = be32(w3 | j);
+  }
+  const keystream = state.ecb.update(state.counters.subarray(0, blocks * 16));
+  const out = Buffer.allocUnsafe(authenticated);
+  packet.copy(out, 0, 0, headerLength);
+  xorInto(out, headerLength, packet, headerLength, keystream, payloadLength);
+  return out;
+}
