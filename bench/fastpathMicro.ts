@@ -29,6 +29,9 @@ const { values } = parseArgs({
     bytes: { type: 'string', default: '1200' },
     label: { type: 'string', default: '' },
     profile: { type: 'string', default: 'gcm' },
+    // With 'cm': incoming packets decrypted by srtpAesCm.ts's reused cipher ('reused', when the
+    // checkout has it) or by werift's decrypt ('werift'), for a before/after in one checkout.
+    decrypt: { type: 'string', default: 'reused' },
     // A socket stand-in that drops what it is given: the cost of the path without the send.
     'no-send': { type: 'boolean', default: false },
   },
@@ -46,7 +49,9 @@ const { RtpHeader, RtpPacket, SrtpSession, ProtectionProfileAeadAes128Gcm, Prote
 const profile = values.profile === 'cm' ? ProtectionProfileAes128CmHmacSha1_80 : ProtectionProfileAeadAes128Gcm;
 
 function srtpPair() {
-  const k = { localMasterKey: randomBytes(16), localMasterSalt: randomBytes(12), remoteMasterKey: randomBytes(16), remoteMasterSalt: randomBytes(12) };
+  // Master salts: 112 bits for AES-CM (RFC 3711), 96 for AES-GCM (RFC 7714).
+  const saltBytes = profile === ProtectionProfileAes128CmHmacSha1_80 ? 14 : 12;
+  const k = { localMasterKey: randomBytes(16), localMasterSalt: randomBytes(saltBytes), remoteMasterKey: randomBytes(16), remoteMasterSalt: randomBytes(saltBytes) };
   const mine = new SrtpSession({ keys: k, profile } as ConstructorParameters<typeof SrtpSession>[0]);
   const theirs = new SrtpSession({
     keys: { localMasterKey: k.remoteMasterKey, localMasterSalt: k.remoteMasterSalt, remoteMasterKey: k.localMasterKey, remoteMasterSalt: k.localMasterSalt },
@@ -109,6 +114,13 @@ for (let i = 0; i < fanout; i++) {
 // extension, made before each round (not measured), then decrypted and parsed by werift per
 // packet as its receive path does.
 const publisher = srtpPair();
+const cmModule = (await import(pathToFileURL(`${root}/packages/server/src/media/werift/srtpAesCm.ts`).href).catch(() => ({}))) as Partial<typeof import('../packages/server/src/media/werift/srtpAesCm.js')>;
+const reusedDecrypt = profile === ProtectionProfileAes128CmHmacSha1_80 && values.decrypt === 'reused' ? cmModule.decryptRtpAesCmPacket : undefined;
+if (reusedDecrypt) {
+  const session = publisher.mine as unknown as { decrypt: (b: Buffer) => Buffer; remoteContext: Parameters<typeof reusedDecrypt>[0] };
+  const weriftDecrypt = session.decrypt;
+  session.decrypt = (b) => reusedDecrypt(session.remoteContext, b) ?? weriftDecrypt(b);
+}
 const body = randomBytes(payloadBytes);
 let nextSeq = 0;
 function makeIncoming(count: number): Buffer[] {
@@ -176,7 +188,7 @@ for (let r = 0; r < Number(values.rounds); r++) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const med: Record<string, number> = {};
 for (const key of Object.keys(rows[0]!)) med[key] = median(rows.map((x) => x[key]!));
-console.log(JSON.stringify({ label: values.label, median: med, profile: values.profile, fanout, payloadBytes, packetsPerRound: perRound * fanout, received }));
+console.log(JSON.stringify({ label: values.label, median: med, profile: values.profile, decrypt: reusedDecrypt ? 'reused' : 'werift', fanout, payloadBytes, packetsPerRound: perRound * fanout, received }));
 // Memory held per subscriber sender once the history is full (needs --expose-gc for a clean read).
 const collect = (globalThis as { gc?: () => void }).gc;
 if (collect) {

@@ -1,7 +1,8 @@
 /**
  * The two pages of a first-frame measurement (bench/pages/connect.html): `a` joins `room` and
  * publishes its fake camera; then `b` (prepared by `setup`, e.g. an init script) joins and watches
- * `a`, starting its clock at `room.connect()` (bench/suites/browserFirstFrame.ts).
+ * `a`, starting its clock at `room.connect()`. Shared by the suite (browserFirstFrame.ts) and the
+ * step-by-step breakdown (firstFrameTimeline.ts) so both time exactly the same thing.
  */
 import type { Browser, Page } from 'playwright-core';
 

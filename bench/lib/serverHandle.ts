@@ -1,5 +1,6 @@
 /** Starts bench/serverProcess.ts as a child process and talks to it over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export interface ServerUsage {
@@ -19,6 +20,8 @@ export interface ServerProcessOptions {
   cliArgs?: string[];
   /** Extra Node flags for the child, e.g. --expose-gc. */
   nodeFlags?: string[];
+  /** Receives the child's standard error (its JSON log) line by line instead of this process's stderr. */
+  onLogLine?: (line: string) => void;
 }
 
 export interface ServerHandle {
@@ -37,8 +40,9 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   const child: ChildProcess = fork(entry, [], {
     execArgv: ['--import', 'tsx', '--conditions=source', ...(options.nodeFlags ?? [])],
     env: { ...process.env, BENCH_SERVER_OPTIONS: JSON.stringify(options.serverOptions ?? {}), BENCH_SERVER_ARGS: JSON.stringify(options.cliArgs ?? []) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', 'inherit', options.onLogLine ? 'pipe' : 'inherit', 'ipc'],
   });
+  if (options.onLogLine && child.stderr) createInterface({ input: child.stderr }).on('line', options.onLogLine);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = await new Promise<{ wsUrl: string; url: string }>((resolve, reject) => {
     // Generous: on a machine shared with other work, compiling the server through tsx alone can

@@ -15,6 +15,7 @@ import type { LivenessMonitor } from './LivenessMonitor.js';
 import type { SharedIcePorts } from './sharedPort/SharedIcePorts.js';
 import { errorMessage, type MediaLogFn } from './log.js';
 import { inboundActivity } from './peerActivity.js';
+import { SetupTimeline } from './SetupTimeline.js';
 
 export interface EndpointContext {
   counters: Counters;
@@ -43,6 +44,8 @@ export abstract class PeerEndpoint {
   readonly id: string;
   protected readonly ctx: EndpointContext;
   protected readonly pc: RTCPeerConnection;
+  /** Set-up milestones, logged once at debug level (see SetupTimeline). */
+  protected readonly timeline = new SetupTimeline();
   #state: EndpointState | undefined;
   #closed = false;
   readonly #disposers: Array<() => void> = [];
@@ -54,6 +57,7 @@ export abstract class PeerEndpoint {
     this.listen(this.pc.onIceCandidate, (candidate) => {
       const json = candidate?.toJSON?.() ?? candidate;
       if (!json?.candidate) return;
+      this.timeline.mark('firstLocalCandidate');
       this.ctx.onCandidate(this.id, {
         candidate: json.candidate,
         sdpMid: json.sdpMid ?? '0',
@@ -64,6 +68,7 @@ export abstract class PeerEndpoint {
       const mapped = STATES[state];
       if (mapped === 'failed') this.fail({ cause: this.pc.iceConnectionState === 'failed' ? 'ice-failed' : 'dtls-failed' });
       else if (mapped && mapped !== 'closed') this.setState(mapped);
+      if (mapped === 'connected') this.timeline.mark('connected');
     });
   }
 
@@ -138,6 +143,7 @@ export abstract class PeerEndpoint {
   protected async answer(offerSdp: string, beforeAnswer?: () => void): Promise<string> {
     try {
       await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+      this.#watchTransports();
       if (!hasStunServer(this.ctx.peerConfig)) skipUnconfiguredStun(this.pc);
       if (this.ctx.sharedPorts) await this.#attachSharedPorts(this.ctx.sharedPorts);
       answerAsDtlsServer(this.pc);
@@ -156,6 +162,7 @@ export abstract class PeerEndpoint {
     );
     const sdp = this.pc.localDescription?.sdp;
     if (!sdp) throw new MediaEngineError('internal', 'werift produced no local description');
+    this.timeline.mark('answered');
     return tidyAnswer(sdp);
   }
 
@@ -176,8 +183,42 @@ export abstract class PeerEndpoint {
     }
   }
 
+  /**
+   * The transports' own states, for the timeline (werift's connection-level ICE state says
+   * 'completed' when gathering ends) and for onDtlsConnected.
+   */
+  #watchTransports(): void {
+    for (const transport of this.pc.dtlsTransports) {
+      this.listen(transport.iceTransport.onStateChange, (state) => {
+        if (state === 'checking') this.timeline.mark('iceChecking');
+        else if (state === 'connected') this.timeline.mark('iceConnected');
+      });
+      this.listen(transport.onStateChange, (state) => {
+        if (state === 'connecting') this.timeline.mark('dtlsConnecting');
+        else if (state === 'connected') {
+          this.timeline.mark('dtlsConnected');
+          this.onDtlsConnected();
+        }
+      });
+    }
+  }
+
+  /**
+   * Hook for subclasses: a DTLS transport completed its handshake, so SRTP can flow on it. This
+   * comes before the connection state's 'connected', which werift reports only once SCTP (the
+   * data channels) is up as well.
+   */
+  protected onDtlsConnected(): void {}
+
+  /** Logs the set-up timeline (once per endpoint; at close at the latest). */
+  protected logTimeline(): void {
+    const record = this.timeline.finish();
+    if (record) this.ctx.log('debug', 'endpoint set-up timeline', { endpointId: this.id, ...record });
+  }
+
   async addIceCandidate(candidate: IceCandidateInit): Promise<void> {
     if (this.#closed) throw new MediaEngineError('unknown-endpoint', `endpoint ${this.id} is closed`);
+    this.timeline.mark('firstRemoteCandidate');
     try {
       await this.pc.addIceCandidate(candidate);
     } catch (error) {
@@ -197,6 +238,7 @@ export abstract class PeerEndpoint {
       }
     }
     this.onClose();
+    this.logTimeline();
     this.#state = 'closed';
     try {
       await this.#gatheringDone();

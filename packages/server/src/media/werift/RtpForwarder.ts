@@ -13,6 +13,7 @@ import { RtpHeader, type RtpPacket, type RTCRtpHeaderExtensionParameters, type R
 import { SENDER_OWNED_EXTENSIONS } from './codecs.js';
 import type { Counters } from './counters.js';
 import { SenderFastPath } from './SenderFastPath.js';
+import { isVp8KeyFrameStart } from './vp8.js';
 
 type Extension = RtpHeader['extensions'][number];
 
@@ -51,6 +52,11 @@ export class RtpForwarder {
   #lastTs = 0;
   #lastAt = 0;
   #rebase = false;
+  /** Told of the first packet forwarded and the first VP8 keyframe start, then dropped. */
+  #firstPackets: ((keyFrame: boolean) => void) | undefined;
+  #sentAny = false;
+  /** Nothing is forwarded until a VP8 keyframe starts (a new subscriber's first frame). */
+  #awaitKeyFrame = false;
 
   constructor(
     sender: RTCRtpSender,
@@ -66,6 +72,29 @@ export class RtpForwarder {
     this.#ticksPerMs = clockRate / 1000;
   }
 
+  /**
+   * Calls `watcher(false)` after the first packet is sent and `watcher(true)` after the first
+   * one that starts a VP8 keyframe (for the set-up timeline); costs one test per packet until then.
+   */
+  watchFirstPackets(watcher: (keyFrame: boolean) => void): void {
+    this.#firstPackets = watcher;
+  }
+
+  /**
+   * Forwards nothing before the first packet that starts a VP8 keyframe: a subscriber that joins
+   * mid-stream can decode nothing before one, and delta frames it cannot use only make its
+   * browser send keyframe requests of its own, which the publisher's throttle then turns into
+   * a second keyframe. Whoever calls this asks the publisher for the keyframe.
+   */
+  startAtKeyFrame(): void {
+    this.#awaitKeyFrame = true;
+  }
+
+  /** Whether this forwarder still waits for the keyframe it starts at. */
+  get awaitingKeyFrame(): boolean {
+    return this.#awaitKeyFrame;
+  }
+
   /** The next packet comes from another source: continue the outgoing numbering from here. */
   rebase(): void {
     this.#rebase = true;
@@ -73,6 +102,10 @@ export class RtpForwarder {
 
   forward(rtp: RtpPacket): void {
     if (!this.#path.ready) return;
+    if (this.#awaitKeyFrame) {
+      if (!isVp8KeyFrameStart(rtp.payload)) return;
+      this.#awaitKeyFrame = false;
+    }
     const header = new RtpHeader(rtp.header);
     // werift's parser strips a packet's padding bytes from its payload; the flag must go too, or
     // the subscriber reads the payload's last byte as a padding length.
@@ -85,8 +118,21 @@ export class RtpForwarder {
       // Counted after send(), which puts the sender's own extensions in the header; serializeSize
       // only adds up lengths (no allocation).
       this.#counters.rtpBytesOut += header.serializeSize + rtp.payload.length;
+      if (this.#firstPackets) this.#noteFirst(rtp.payload);
     } catch (error) {
       this.#onError(error);
+    }
+  }
+
+  #noteFirst(payload: Buffer): void {
+    const watcher = this.#firstPackets!;
+    if (!this.#sentAny) {
+      this.#sentAny = true;
+      watcher(false);
+    }
+    if (isVp8KeyFrameStart(payload)) {
+      this.#firstPackets = undefined;
+      watcher(true);
     }
   }
 

@@ -11,7 +11,6 @@ import {
   type RTCDtlsTransport,
   type RtcpPacket,
 } from 'werift';
-import type { EndpointState } from '../MediaEngine.js';
 import { MediaEngineError } from '../MediaEngine.js';
 import { choosePublisherCodec, matchSubscriberCodec, planFor, weriftCodecs, weriftHeaderExtensions, type CodecChoice } from './codecs.js';
 import { acceptInactive, streamIdFor } from './answerSdp.js';
@@ -25,6 +24,16 @@ import { SubscriberRtcpAccounting } from './SubscriberRtcpAccounting.js';
 
 /** RFC 5104 feedback message type of a Full Intra Request (werift does not export its class). */
 const FIR_FMT = 4;
+
+/**
+ * How long a new subscriber waits for its first keyframe before asking again: a PLI is one UDP
+ * packet and may be lost, and with forwarding held until a keyframe nothing else would ask (the
+ * subscriber's browser requests keyframes only for video it receives). Longer than the
+ * publisher's throttle (so the retry is not deferred) and than libwebrtc's 300 ms between the
+ * keyframe requests it acts on (so the retry is not ignored); the usual answer to a PLI takes
+ * tens of ms (a capture interval, an encode, pacing).
+ */
+export const KEYFRAME_RETRY_MS = 400;
 
 interface SectionSource {
   kind: 'audio' | 'video';
@@ -42,6 +51,8 @@ export class SubscriberEndpoint extends PeerEndpoint {
   readonly #dataChannels: boolean;
   readonly #links: Array<{ source: PublishedTrack; forwarder: RtpForwarder }> = [];
   readonly #channels = new Set<RTCDataChannel>();
+  #keyFrameAsked = false;
+  #keyFrameRetry: NodeJS.Timeout | undefined;
 
   static prepare(offerSdp: string, publisher: PublisherEndpoint): { sdp: string; sections: Map<number, SectionSource> } {
     const summary = inspectOffer(offerSdp);
@@ -108,6 +119,16 @@ export class SubscriberEndpoint extends PeerEndpoint {
         this.ctx.log('debug', 'forwarding to subscriber failed', { endpointId: this.id, error: errorMessage(error) }),
         section.source.codec.clockRate,
       );
+      // VP8 video starts at a keyframe, asked for once the subscriber can receive it. The
+      // timeline ends with it: from then on the subscriber can decode.
+      if (section.source.switchable) {
+        forwarder.startAtKeyFrame();
+        forwarder.watchFirstPackets((keyFrame) => {
+          if (!keyFrame) return this.timeline.mark('firstRtpForwarded');
+          this.timeline.mark('firstKeyFrameForwarded');
+          this.logTimeline();
+        });
+      }
       section.source.addSink(forwarder);
       this.#links.push({ source: section.source, forwarder });
       if (transceiver.dtlsTransport) transports.add(transceiver.dtlsTransport);
@@ -120,22 +141,43 @@ export class SubscriberEndpoint extends PeerEndpoint {
         accounting.count(packet);
         if (packet.type !== RtcpPayloadSpecificFeedback.type) return;
         const count = (packet as RtcpPayloadSpecificFeedback).feedback?.count;
-        if (count === PictureLossIndication.count || count === FIR_FMT) this.publisher.requestKeyFrame();
+        if (count === PictureLossIndication.count || count === FIR_FMT) {
+          this.timeline.mark('pliReceived');
+          this.publisher.requestKeyFrame();
+        }
       });
     }
   }
 
   /**
-   * The new subscriber's keyframe is asked for once it can receive, not when it is set up: a
-   * keyframe sent before DTLS is up is lost, and the throttle would then hold the useful request
-   * back for its whole interval (measured: first frame at ~490 ms after subscribing instead of
-   * ~200 ms).
+   * The new subscriber's keyframe is asked for the moment its DTLS handshake completes (SRTP can
+   * flow), not when it is set up: a keyframe sent before that is lost, and the throttle would then
+   * hold the useful request back for its whole interval (measured: first frame at ~490 ms after
+   * subscribing instead of ~200 ms). Nor later, at the connection's 'connected', which werift
+   * reports only once the data channels' SCTP is up too. Asked again while a forwarder still
+   * waits for it (a lost PLI), unless the publisher's video is paused: its resumption asks anyway.
    */
-  protected override onStateChange(state: EndpointState): void {
-    if (state === 'connected') this.publisher.requestKeyFrame();
+  protected override onDtlsConnected(): void {
+    if (this.#keyFrameAsked) return;
+    this.#keyFrameAsked = true;
+    this.timeline.mark('keyFrameRequested');
+    this.publisher.requestKeyFrame();
+    if (!this.#links.some((l) => l.forwarder.awaitingKeyFrame)) return;
+    this.#keyFrameRetry = setInterval(() => {
+      const waiting = this.#links.filter((l) => l.forwarder.awaitingKeyFrame);
+      if (waiting.length === 0) return this.#stopKeyFrameRetry();
+      if (waiting.some((l) => !l.source.paused)) this.publisher.requestKeyFrame();
+    }, KEYFRAME_RETRY_MS);
+    this.#keyFrameRetry.unref();
+  }
+
+  #stopKeyFrameRetry(): void {
+    if (this.#keyFrameRetry) clearInterval(this.#keyFrameRetry);
+    this.#keyFrameRetry = undefined;
   }
 
   protected override onClose(): void {
+    this.#stopKeyFrameRetry();
     for (const { source, forwarder } of this.#links.splice(0)) source.removeSink(forwarder);
     for (const channel of this.#channels) this.publisher.dataRelay.remove(channel);
     this.#channels.clear();

@@ -33,9 +33,12 @@ import { SharedIcePorts, type SharedIcePortsInfo, type SharedIcePortsOptions } f
 /**
  * Keyframe requests to one publisher are at most this frequent. A subscriber that connects
  * inside the window waits for its end for its first picture, so the window is short; a burst of
- * requests (many subscribers, a lossy one) still costs at most 4 keyframes a second.
+ * requests (many subscribers, a lossy one) still costs at most 3 keyframes a second. Not shorter
+ * than libwebrtc's own limit: a browser publisher ignores a keyframe request that arrives within
+ * 300 ms of the last one it acted on (EncoderRtcpFeedback), so a request deferred to 250 ms was
+ * dropped by the very publisher it was for; the margin covers the PLIs' uneven transit.
  */
-const DEFAULT_KEYFRAME_INTERVAL_MS = 250;
+const DEFAULT_KEYFRAME_INTERVAL_MS = 350;
 
 /**
  * A connected endpoint whose remote is silent this long is declared failed ('inactive'). Well
@@ -82,7 +85,7 @@ export interface WeriftMediaEngineOptions {
    * 30 s consent expiry.
    */
   inactivityTimeoutMs?: number;
-  /** Minimum time between keyframe requests to one publisher. Default 250 ms. */
+  /** Minimum time between keyframe requests to one publisher. Default 350 ms. */
   keyFrameIntervalMs?: number;
   /** Bitrate cap sent to publishers with REMB, in bit/s; 0 disables. Default 2,500,000. */
   maxPublisherBitrate?: number;
