@@ -238,6 +238,9 @@ describe('werift engine on shared ports', () => {
     }
     const info = await engine.icePorts();
     assert.equal(info?.udpConnections, 4);
+    // The forwarded video went straight onto the socket (SenderFastPath's path), not through
+    // werift's promise-per-packet send.
+    assert.ok((info?.udpMediaDatagramsSent ?? 0) > 0, JSON.stringify(info));
     // A stranger's datagram reaches nobody, and is counted.
     const droppedBefore = (await engine.stats()).iceDroppedDatagrams ?? 0;
     const stranger = createSocket('udp4');

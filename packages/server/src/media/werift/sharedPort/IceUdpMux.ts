@@ -45,6 +45,8 @@ export class IceUdpMux implements UdpMuxLink {
   readonly #byAddress = new Map<string, MuxedUdpTransport>();
   readonly #maxConnections: number;
   readonly dropped: UdpDropCounts = { unknownUfrag: 0, unknownAddress: 0 };
+  /** Datagrams sent through sendMedia. */
+  mediaSent = 0;
   #port = 0;
   #closed = false;
 
@@ -112,6 +114,16 @@ export class IceUdpMux implements UdpMuxLink {
     await new Promise<void>((resolve) => {
       this.#socket.send(data, to[1], to[0], () => resolve());
     });
+  }
+
+  /**
+   * Forwarded media: the pair's address was routed when its checks went out, so no lookup here;
+   * no callback either (an error, e.g. an ICMP unreachable, goes to the socket's error listener).
+   */
+  sendMedia(data: Buffer, port: number, host: string): void {
+    if (this.#closed) return;
+    this.#socket.send(data, port, host);
+    this.mediaSent++;
   }
 
   forget(transport: MuxedUdpTransport): void {

@@ -10,12 +10,27 @@ export type Address = [host: string, port: number];
 export interface UdpMuxLink {
   readonly port: number;
   send(from: MuxedUdpTransport, data: Uint8Array, to: Address): Promise<void>;
+  /** Media on an established pair: sent at once, no promise, no completion callback. */
+  sendMedia(data: Buffer, port: number, host: string): void;
   forget(transport: MuxedUdpTransport): void;
 }
 
 export class MuxedUdpTransport {
   /** werift's StunProtocol checks this to pick the address family of STUN server lookups. */
   readonly socketType = 'udp4';
+  /**
+   * What SenderFastPath looks for on a nominated pair's transport: a UDP transport whose
+   * `socket.send(data, port, host)` it calls directly. Without these, every forwarded packet went
+   * through werift's `connection.send` → `StunProtocol.sendData` → `send` here → the mux: four
+   * promises and a send with a completion callback per packet (werift itself reads `type` only
+   * to tell TCP and TLS transports apart).
+   */
+  readonly type = 'udp';
+  readonly socket = {
+    send: (data: Buffer, port: number, host: string): void => {
+      if (!this.#closed) this.#link.sendMedia(data, port, host);
+    },
+  };
   readonly ufrag: string;
   /** Remote addresses routed to this transport, oldest first (the mux bounds and owns the map). */
   readonly addresses: string[] = [];

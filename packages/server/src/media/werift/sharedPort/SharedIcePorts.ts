@@ -84,6 +84,8 @@ export interface SharedIcePortsInfo {
   tcpConnections: number;
   /** Remote addresses routed on the UDP socket. */
   udpAddresses: number;
+  /** Forwarded RTP datagrams sent straight on the UDP socket (SenderFastPath's path). */
+  udpMediaDatagramsSent: number;
   droppedDatagrams: IceUdpMux['dropped'];
   droppedTcpConnections: IceTcpMux['dropped'];
 }
@@ -139,6 +141,7 @@ export class SharedIcePorts {
       udpConnections: this.udp?.connections ?? 0,
       tcpConnections: this.tcp?.connections ?? 0,
       udpAddresses: this.udp?.addresses ?? 0,
+      udpMediaDatagramsSent: this.udp?.mediaSent ?? 0,
       droppedDatagrams: { ...(this.udp?.dropped ?? { unknownUfrag: 0, unknownAddress: 0 }) },
       droppedTcpConnections: { ...(this.tcp?.dropped ?? { notStun: 0, unknownUfrag: 0, overflow: 0, timeout: 0 }) },
     };
