@@ -109,6 +109,18 @@ export interface LoopDelay {
   max: number;
 }
 
+/** The V8 heap of one thread (v8.getHeapStatistics()), in bytes: what of the process's RSS is this isolate's. */
+export interface ThreadHeap {
+  /** Memory V8 holds for the heap, used or not. */
+  totalBytes: number;
+  /** Live objects and garbage not yet collected. */
+  usedBytes: number;
+  /** Memory outside the heap held by its objects (Buffers, ArrayBuffers), as V8 is told of it. */
+  externalBytes: number;
+  /** Memory V8 itself took with malloc (compiler, parser). */
+  mallocedBytes: number;
+}
+
 /** The load of one thread running media, over the window since the previous threadLoad() call. */
 export interface ThreadLoad {
   /** The worker's index in its pool; a replacement of a crashed worker keeps it. */
@@ -119,6 +131,8 @@ export interface ThreadLoad {
   activeSeconds: number;
   /** Absent when the thread did not answer in time (a loop that long blocked shows in `utilization`). */
   eventLoopDelay?: LoopDelay;
+  /** The thread's heap now; absent, as the delay is, when the thread did not answer in time. */
+  heap?: ThreadHeap;
 }
 
 /**

@@ -171,6 +171,10 @@ describe('worker pool media engine', () => {
       const delay = load.eventLoopDelay;
       assert.ok(delay, 'a running worker answers its loop delay');
       assert.ok(delay.mean >= 0 && delay.p50 >= 0 && delay.p50 <= delay.p99 && delay.p99 <= delay.max, JSON.stringify(delay));
+      const heap = load.heap;
+      assert.ok(heap, 'a running worker answers its heap');
+      // werift alone is megabytes of code and objects in the isolate.
+      assert.ok(heap.usedBytes > 1_000_000 && heap.usedBytes <= heap.totalBytes && heap.mallocedBytes > 0, JSON.stringify(heap));
     }
     await engine.close();
     assert.deepEqual(await engine.threadLoad(), [], 'no thread, no load');

@@ -203,15 +203,18 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
 
   /**
    * Per running worker, over the window since the previous call: how busy its event loop was
-   * (read from here) and how late (asked of the worker, which a blocked loop cannot answer: its
-   * delay is then left out after LOAD_TIMEOUT_MS rather than holding up the caller).
+   * (read from here) and how late, and its heap now (asked of the worker, which a blocked loop
+   * cannot answer: both are then left out after LOAD_TIMEOUT_MS rather than holding up the caller).
    */
   async threadLoad(): Promise<ThreadLoad[]> {
     const workers = this.#slots.filter((w): w is MediaWorkerHandle => w?.alive === true);
     return Promise.all(
       workers.map(async (w) => {
-        const delay = await withTimeout(w.call('loopDelay'), LOAD_TIMEOUT_MS).catch(() => undefined);
-        return { worker: w.index, ...w.takeUtilization(), ...(delay ? { eventLoopDelay: delay } : {}) };
+        const [delay, heap] = await Promise.all([
+          withTimeout(w.call('loopDelay'), LOAD_TIMEOUT_MS).catch(() => undefined),
+          withTimeout(w.call('heap'), LOAD_TIMEOUT_MS).catch(() => undefined),
+        ]);
+        return { worker: w.index, ...w.takeUtilization(), ...(delay ? { eventLoopDelay: delay } : {}), ...(heap ? { heap } : {}) };
       }),
     );
   }
