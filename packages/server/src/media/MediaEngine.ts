@@ -97,8 +97,10 @@ export interface EngineStats {
   iceDroppedDatagrams?: number;
   /** ICE-TCP connections the shared TCP port closed before any connection took them. */
   iceDroppedTcpConnections?: number;
-  /** Worker threads running media, for an engine spread over threads (absent: all in this thread). */
+  /** Worker threads running media now, for an engine spread over threads (absent: all in this thread). */
   workers?: number;
+  /** The most worker threads that engine starts (each when it is first given a room). */
+  maxWorkers?: number;
 }
 
 /** Event-loop delay of a thread over a window, in seconds (perf_hooks.monitorEventLoopDelay). */

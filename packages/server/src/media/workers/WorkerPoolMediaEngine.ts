@@ -1,8 +1,14 @@
 /**
- * The MediaEngine spread over worker threads: N threads (default: one per core), each running a
- * WeriftMediaEngine. Every endpoint of a group (a room) lives in one worker, because a subscriber
- * takes its RTP straight from its publisher's in-memory track; groups are spread over workers by
- * load. This class only routes: it keeps which worker holds which endpoint and relays events.
+ * The MediaEngine spread over worker threads: up to N threads (default: one per core), each
+ * running a WeriftMediaEngine. Every endpoint of a group (a room) lives in one worker, because a
+ * subscriber takes its RTP straight from its publisher's in-memory track; groups are spread over
+ * workers by load. This class only routes: it keeps which worker holds which endpoint and relays
+ * events.
+ *
+ * A thread is started when a group is first placed on it, not with the pool: each one is an
+ * isolate with werift loaded, ~30 MB of heap and ~25 MB of native memory before any connection
+ * (docs/media-performance.md, "Memory per peer connection"), so an idle server holds none and a
+ * server with one room holds one.
  */
 import { availableParallelism } from 'node:os';
 import { assertEngineOpen, assertNewEndpointId } from '../engineGuards.js';
@@ -20,6 +26,7 @@ import {
   type ThreadLoad,
   type VideoFilterSpec,
 } from '../MediaEngine.js';
+import { probeGstreamer } from '../werift/gstSupport.js';
 import { errorMessage, toLogFn, type MediaLogFn, type MediaLogger } from '../werift/log.js';
 import type { WeriftMediaEngineOptions } from '../werift/WeriftMediaEngine.js';
 import { MediaWorkerHandle } from './MediaWorkerHandle.js';
@@ -105,8 +112,12 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     this.detectsSpeakers = engineOptions.speakerDetection !== false;
     this.#log = toLogFn(logger);
     this.#slots = new Array<MediaWorkerHandle | undefined>(this.#size).fill(undefined);
-    // Started up front so that the first publish does not wait for a thread to load werift.
-    for (let i = 0; i < this.#size; i++) this.#workerAt(i);
+    // No thread yet: #groupFor starts each one when it first gets a group.
+  }
+
+  /** The most worker threads this pool runs at once. */
+  get size(): number {
+    return this.#size;
   }
 
   /** Threads that have not ended, counted until each one's 'exit' event. */
@@ -182,8 +193,14 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
   filterSupport(): Promise<FilterSupport> {
     if (!this.#filterSupport) {
       this.#assertOpen();
-      // Every worker runs on the same machine with the same options: one answer holds for all.
-      const probe = this.#workerAt(this.#firstLiveIndex()).call('filterSupport');
+      // Every worker runs on the same machine with the same options: one answer holds for all,
+      // and it is found here (GStreamer's tools are asked, werift is not needed), so that asking
+      // (the CLI does at start) starts no worker thread.
+      const filters = this.#engineOptions.filters ?? {};
+      const probe =
+        filters.enabled === false
+          ? Promise.resolve<FilterSupport>({ available: false, missing: [], reason: 'video filters are disabled in this server' })
+          : probeGstreamer(filters.gstreamer ?? {});
       this.#filterSupport = probe;
       probe.catch(() => {
         if (this.#filterSupport === probe) this.#filterSupport = undefined;
@@ -192,13 +209,16 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     return this.#filterSupport;
   }
 
-  /** Sum over the running workers, plus their number. Counters of a crashed worker are lost with it. */
+  /**
+   * Sum over the running workers, plus their number and the most the pool starts. Counters of a
+   * crashed worker are lost with it.
+   */
   async stats(): Promise<EngineStats> {
     const workers = this.#slots.filter((w): w is MediaWorkerHandle => w?.alive === true);
     const results = await Promise.allSettled(workers.map((w) => w.call('stats')));
     let total = emptyStats();
     for (const r of results) if (r.status === 'fulfilled') total = addStats(total, r.value);
-    return { ...total, workers: workers.length };
+    return { ...total, workers: workers.length, maxWorkers: this.#size };
   }
 
   /**
@@ -267,12 +287,7 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     return endpoint.group.worker;
   }
 
-  #firstLiveIndex(): number {
-    const i = this.#slots.findIndex((w) => w?.alive);
-    return i < 0 ? 0 : i;
-  }
-
-  /** The running worker of slot `i`, started if the slot is empty (first use, or after a crash). */
+  /** The running worker of slot `i`, started if the slot is empty (first use, or after a crash or a failed start). */
   #workerAt(i: number): MediaWorkerHandle {
     const current = this.#slots[i];
     if (current?.alive) return current;
@@ -352,8 +367,7 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     this.#log('error', 'media worker stopped; its endpoints failed', { worker: worker.index, reason, endpoints: lost.length });
     for (const id of lost) this.#endpoints.delete(id);
     for (const [name, group] of this.#groups) if (group.worker === worker) this.#groups.delete(name);
-    // A worker that never started would fail again at once: its replacement waits for a new group.
-    if (worker.ready && this.#slots[worker.index] === worker) this.#workerAt(worker.index);
+    // No replacement now: as at start, the slot gets a thread when a group is next placed on it.
     const silentMs = Date.now() - worker.lastHeardAt;
     for (const id of lost) this.emit('endpointState', id, 'failed', { cause: 'worker-died', silentMs });
   }
