@@ -21,11 +21,21 @@
  *   npx tsx bench/memoryProbe.ts [--rooms 1] [--participants 10] [--media-seconds 10] [--runs 3]
  *        [--dist] [--workers N] [--node-flag --max-semi-space-size=1 ...] [--label text]
  *
- * --dist runs the compiled server (`npm run build` first), as `npm start` does, instead of the
- * TypeScript source through tsx (what the benchmark runs). Environment variables (e.g.
- * MALLOC_ARENA_MAX) pass to the server process.
+ * --dist runs the compiled server (`npm run build` first) instead of the TypeScript source
+ * through tsx (what the benchmark runs); the harness file (serverProcess.ts) still loads tsx.
+ * --cli DIR runs `node DIR/packages/server/dist/cli.js` alone, as `npm start` and the package
+ * do, with no tsx and no IPC (DIR: a checkout, built; `.` for this one): the process as deployed.
+ * Environment variables (e.g. MALLOC_ARENA_MAX) pass to the server process.
+ *
+ * --snapshots (with --workers 1, so that the media runs in the main thread) writes a V8 heap
+ * snapshot of that thread at the idle and connected readings into the current folder
+ * (Heap.*.heapsnapshot, by Node's --heapsnapshot-signal), for bench/heapSnapshotDiff.ts; writing
+ * one stops the server for seconds, so those runs' other figures are not comparable.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRtpLoad } from './lib/rtpLoadHandle.js';
 import { startServerProcess, type ServerHandle } from './lib/serverHandle.js';
@@ -38,6 +48,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     dist: { type: 'boolean', default: false },
     workers: { type: 'string' },
+    snapshots: { type: 'boolean', default: false },
+    cli: { type: 'string' },
     'node-flag': { type: 'string', multiple: true, default: [] },
     label: { type: 'string', default: '' },
   },
@@ -48,6 +60,26 @@ const mediaSeconds = Number(values['media-seconds']);
 const runs = Number(values.runs);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+if (values.snapshots && values.workers !== '1') throw new Error('--snapshots needs --workers 1: a snapshot is of the main thread');
+const snapshotFlags = values.snapshots ? ['--heapsnapshot-signal=SIGUSR2'] : [];
+
+/** Has the server write a heap snapshot and waits until the file stops growing. */
+async function snapshot(pid: number): Promise<void> {
+  const files = () => readdirSync('.').filter((f) => f.startsWith('Heap.') && f.includes(`.${pid}.`) && f.endsWith('.heapsnapshot'));
+  const before = files().length;
+  process.kill(pid, 'SIGUSR2');
+  let size = -1;
+  for (let i = 0; i < 600; i++) {
+    await sleep(500);
+    const all = files();
+    if (all.length <= before) continue;
+    const now = statSync(all.sort().at(-1)!).size;
+    if (now > 0 && now === size) return;
+    size = now;
+  }
+  throw new Error('no heap snapshot within 5 minutes');
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -77,10 +109,49 @@ function samples(text: string, name: string): Array<{ labels: string; value: num
   return out;
 }
 
-async function read(server: ServerHandle): Promise<Reading> {
-  const usage = await server.usage();
+/** What the probe needs of a server process: its pid, URLs and stop. */
+type Probed = Pick<ServerHandle, 'pid' | 'url' | 'wsUrl' | 'close'>;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** `node DIR/packages/server/dist/cli.js` on a free port, ready once /metrics answers. */
+async function startCli(dir: string): Promise<Probed> {
+  const port = await freePort();
+  const args = [resolve(dir, 'packages/server/dist/cli.js'), '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'];
+  if (values.workers !== undefined) args.push('--media-workers', values.workers);
+  const child = spawn(process.execPath, [...values['node-flag'], ...snapshotFlags, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`the server exited (code ${child.exitCode})`);
+    if (await fetch(`${url}/metrics`).then((r) => r.ok, () => false)) break;
+    if (i > 600) throw new Error('the server did not answer within 60 s');
+    await sleep(100);
+  }
+  return {
+    pid: child.pid!,
+    url,
+    wsUrl: `ws://127.0.0.1:${port}/room`,
+    async close() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function read(server: Probed): Promise<Reading> {
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   const one = (name: string) => samples(metrics, name)[0]?.value ?? NaN;
+  const rssKB = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1]);
+  const usage = { rssBytes: rssKB * 1024, media: { peerConnections: one('kurento_room_peer_connections') } };
   const workerHeap = (kind: string) => samples(metrics, 'kurento_room_media_worker_heap_bytes').filter((s) => s.labels.includes(`kind="${kind}"`));
   const workersTotal = workerHeap('total').reduce((a, s) => a + s.value, 0);
   const r = rollup(server.pid);
@@ -105,11 +176,15 @@ async function read(server: ServerHandle): Promise<Reading> {
 
 async function probe(run: number): Promise<Record<string, Reading | number>> {
   const serverOptions = values.workers !== undefined ? { media: { workers: Number(values.workers) } } : {};
-  const server = await startServerProcess({ serverOptions, nodeFlags: values['node-flag'], fromSource: !values.dist });
+  const server =
+    values.cli !== undefined
+      ? await startCli(values.cli)
+      : await startServerProcess({ serverOptions, nodeFlags: [...values['node-flag'], ...snapshotFlags], fromSource: !values.dist });
   try {
     // The media workers load werift after the server is ready; 5 s covers that on a loaded machine.
     await sleep(5000);
     const idle = await read(server);
+    if (values.snapshots) await snapshot(server.pid);
     const load = await startRtpLoad({ driver: 'kurento-room', wsUrl: server.wsUrl, bindAddress: '127.0.0.1' });
     try {
       await load.setMedia(false);
@@ -118,6 +193,7 @@ async function probe(run: number): Promise<Record<string, Reading | number>> {
       const notConnected = added.peers - (added.states.connected ?? 0);
       if (notConnected > 0) console.error(`run ${run}: ${notConnected} of ${added.peers} peer connections not connected after setup`);
       const connected = await read(server);
+      if (values.snapshots) await snapshot(server.pid);
       await load.setMedia(true);
       await load.startWindow();
       await sleep(mediaSeconds * 1000);
@@ -164,5 +240,5 @@ for (const key of Object.keys(results[0]!)) {
   }
 }
 console.log(
-  JSON.stringify({ label: values.label, median: summary, runs, rooms, participants, dist: values.dist, workers: values.workers ?? 'default', nodeFlags: values['node-flag'] }),
+  JSON.stringify({ label: values.label, median: summary, runs, rooms, participants, dist: values.dist, cli: values.cli, workers: values.workers ?? 'default', nodeFlags: values['node-flag'] }),
 );
