@@ -170,6 +170,38 @@ describe('worker pool media engine', () => {
     await engine.close();
   });
 
+  it('stops a thread left without endpoints after idleWorkerStopMs, and starts one again for a new room', async () => {
+    const { engine, router } = pool({ idleWorkerStopMs: 200 });
+    assert.throws(() => new WorkerPoolMediaEngine({ workers: 2, idleWorkerStopMs: -1 }), /idleWorkerStopMs must be a non-negative number/);
+    await publish(engine, router, 'alice', pub({ video: false }), { group: 'roomA' });
+    await publish(engine, router, 'bob', pub({ video: false }), { group: 'roomB' });
+    assert.equal(engine.liveWorkers, 2);
+    await engine.release('bob');
+    // Counted by the threads' 'exit' events: room B's thread ends, room A's goes on.
+    await waitUntil(() => engine.liveWorkers === 1, 10_000, "room B's thread to end");
+    const [left] = await engine.workerInfo();
+    assert.deepEqual(left!.groups, ['roomA']);
+    assert.equal(left!.stats.publishers, 1);
+    // A new room starts a thread again, and media flows through it.
+    await publish(engine, router, 'zed', pub(), { group: 'roomC' });
+    const yan = sub();
+    await subscribe(engine, router, 'yan<-zed', 'zed', yan, { group: 'roomC' });
+    await yan.waitForFrames(FRAMES, MEDIA_TIMEOUT);
+    assert.equal(engine.liveWorkers, 2);
+  });
+
+  it('with prestartWorkers starts every thread with the pool, and keeps it when its rooms end', async () => {
+    const { engine, router } = pool({ prestartWorkers: true, idleWorkerStopMs: 0 });
+    assert.equal(engine.liveWorkers, 2);
+    // Answered by both threads once they have loaded werift.
+    assert.equal((await engine.stats()).workers, 2);
+    await publish(engine, router, 'alice', pub({ video: false }), { group: 'roomA' });
+    await engine.release('alice');
+    // A timer of 0 ms would have fired by the time a worker answers a call made after it.
+    assert.equal((await engine.stats()).workers, 2);
+    assert.equal(engine.liveWorkers, 2);
+  });
+
   it('reports the load of each worker thread: event-loop utilization, delay and heap', async () => {
     const { engine, router } = pool();
     await publish(engine, router, 'alice', pub({ video: false }), { group: 'roomA' });

@@ -35,6 +35,7 @@ export class MediaWorkerHandle {
   readonly #hooks: MediaWorkerHooks;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
+  #ready = false;
   #alive = true;
   #closing: Promise<void> | undefined;
   #lastError: string | undefined;
@@ -77,6 +78,11 @@ export class MediaWorkerHandle {
     this.#activeMs = Math.max(this.#activeMs, now.active);
     const utilization = Number.isFinite(window.utilization) ? Math.min(1, Math.max(0, window.utilization)) : 0;
     return { utilization, activeSeconds: this.#activeMs / 1000 };
+  }
+
+  /** Whether the engine in the thread started (a worker that dies before that never worked). */
+  get ready(): boolean {
+    return this.#ready;
   }
 
   /** The thread has not ended (its 'exit' event has not fired). */
@@ -131,6 +137,7 @@ export class MediaWorkerHandle {
     this.#lastHeardAt = Date.now();
     switch (message.type) {
       case 'ready':
+        this.#ready = true;
         return;
       case 'log':
         this.#hooks.log(message.level, message.message, { ...message.fields, worker: this.index });
