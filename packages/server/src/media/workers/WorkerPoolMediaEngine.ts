@@ -6,9 +6,9 @@
  * events.
  *
  * A thread is started when a group is first placed on it, not with the pool: each one is an
- * isolate with werift loaded, ~30 MB of heap and ~25 MB of native memory before any connection
- * (docs/media-performance.md, "Memory per peer connection"), so an idle server holds none and a
- * server with one room holds one. A thread left without endpoints is stopped after
+ * isolate with werift loaded, ~29 MB of the process's RSS before any connection as deployed, ~50
+ * MB run from source through tsx (docs/media-performance.md, "Memory per peer connection"), so
+ * an idle server holds none and a server with one room holds one. A thread left without endpoints is stopped after
  * `idleWorkerStopMs`, so the memory comes back when rooms end.
  */
 import { availableParallelism } from 'node:os';
@@ -136,11 +136,6 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     this.#slots = new Array<MediaWorkerHandle | undefined>(this.#size).fill(undefined);
     // Without prestartWorkers, no thread yet: #groupFor starts each one when it first gets a group.
     if (this.#prestart) for (let i = 0; i < this.#size; i++) this.#workerAt(i);
-  }
-
-  /** The most worker threads this pool runs at once. */
-  get size(): number {
-    return this.#size;
   }
 
   /** Threads that have not ended, counted until each one's 'exit' event. */
