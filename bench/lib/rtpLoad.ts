@@ -10,6 +10,7 @@
  *       every peer to be connected; answers the peer count and their states
  *   { type: 'startWindow', id }  — zero the receive counters and latency samples
  *   { type: 'stopWindow', id }   — per-stream loss, latency percentiles, generator CPU
+ *   { type: 'media', id, on }   — start or hold the publishers' RTP (on by default)
  *   { type: 'close', id }
  */
 import nodeDataChannel from 'node-datachannel';
@@ -36,6 +37,7 @@ type Request =
   | { type: 'addRooms'; id: number; rooms: string[]; participants: number }
   | { type: 'startWindow'; id: number }
   | { type: 'stopWindow'; id: number }
+  | { type: 'media'; id: number; on: boolean }
   | { type: 'close'; id: number };
 
 function shutdown(): void {
@@ -60,6 +62,9 @@ process.on('message', (raw) => {
     reply({ ok: true });
   } else if (m.type === 'stopWindow') {
     reply({ ok: true, ...meter.stopWindow(), errors: errors.slice(0, 10), peerStates: peers.states() });
+  } else if (m.type === 'media') {
+    meter.sending = m.on;
+    reply({ ok: true });
   } else if (m.type === 'close') {
     reply({ ok: true });
     setTimeout(shutdown, 50);

@@ -17,6 +17,8 @@ export interface RtpLoad {
   addRooms(rooms: string[], participants: number): Promise<{ peers: number; states: Record<string, number>; notConnected: string[] }>;
   startWindow(): Promise<void>;
   stopWindow(): Promise<LoadWindow>;
+  /** Starts or holds the publishers' RTP (sent by default from each publisher's answer on). */
+  setMedia(on: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,6 +78,9 @@ export async function startRtpLoad(target: LoadTarget): Promise<RtpLoad> {
     },
     async stopWindow() {
       return (await call({ type: 'stopWindow' })) as unknown as LoadWindow;
+    },
+    async setMedia(on) {
+      await call({ type: 'media', on });
     },
     async close() {
       if (died) return;

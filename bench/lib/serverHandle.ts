@@ -22,6 +22,12 @@ export interface ServerProcessOptions {
   nodeFlags?: string[];
   /** Receives the child's standard error (its JSON log) line by line instead of this process's stderr. */
   onLogLine?: (line: string) => void;
+  /**
+   * Default true: the server's TypeScript source, through tsx (no build needed). False: its
+   * compiled `dist` (run `npm run build` first), as `npm start` and the package run it; only
+   * this harness file then goes through tsx, and the media workers load plain JavaScript.
+   */
+  fromSource?: boolean;
 }
 
 export interface ServerHandle {
@@ -38,7 +44,7 @@ const entry = fileURLToPath(new URL('../serverProcess.ts', import.meta.url));
 
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerHandle> {
   const child: ChildProcess = fork(entry, [], {
-    execArgv: ['--import', 'tsx', '--conditions=source', ...(options.nodeFlags ?? [])],
+    execArgv: ['--import', 'tsx', ...(options.fromSource === false ? [] : ['--conditions=source']), ...(options.nodeFlags ?? [])],
     env: { ...process.env, BENCH_SERVER_OPTIONS: JSON.stringify(options.serverOptions ?? {}), BENCH_SERVER_ARGS: JSON.stringify(options.cliArgs ?? []) },
     stdio: ['ignore', 'inherit', options.onLogLine ? 'pipe' : 'inherit', 'ipc'],
   });

@@ -70,9 +70,12 @@ export class Meter {
     // One timer for every stream: a timer per stream would cost more than the sending itself.
     this.#timer = setInterval(() => {
       const t = now();
-      for (const s of this.#senders) s.pump(t);
+      for (const s of this.#senders) s.pump(t, this.sending);
     }, TICK_MS);
   }
+
+  /** False holds every stream's packets (they are skipped, not queued): connections without media, for the memory probe. */
+  sending = true;
 
   addSender(sender: Sender): void {
     this.#senders.push(sender);

@@ -45,11 +45,11 @@ export class Sender {
     this.#nextDue = this.#start + phaseMs;
   }
 
-  /** Sends the packets due by `t`. */
-  pump(t: number): void {
+  /** Sends the packets due by `t` (skips them, sequence numbers included, when `send` is false). */
+  pump(t: number, send = true): void {
     while (this.#nextDue <= t) {
       this.#nextDue += this.#intervalMs;
-      if (!this.track.isOpen()) continue;
+      if (!send || !this.track.isOpen()) continue;
       const p = this.#packet;
       this.#seq = (this.#seq + 1) & 0xffff;
       p.writeUInt16BE(this.#seq, 2);

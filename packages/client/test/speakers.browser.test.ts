@@ -92,7 +92,7 @@ describe('server-side active speakers in Chromium', { skip }, () => {
     dir = mkdtempSync(join(tmpdir(), 'kr-speakers-'));
     writeFileSync(join(dir, 'tone.wav'), wav(toneSamples(16_000), 48_000));
     writeFileSync(join(dir, 'silent.wav'), wav(toneSamples(0), 48_000));
-    server = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn', staticMounts: [{ prefix: '/test-pages/', dir: pagesDir }] });
+    server = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn', media: { prestartWorkers: true }, staticMounts: [{ prefix: '/test-pages/', dir: pagesDir }] });
     // Answered once the media workers have loaded werift (seconds on a busy machine), so the
     // pages' publish requests do not spend their timeout waiting for a thread to start.
     await server.stats();

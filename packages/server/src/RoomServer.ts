@@ -66,6 +66,10 @@ export interface RoomServerOptions {
      * keeps media in the main thread.
      */
     workers?: number;
+    /** With workers: start them all with the server rather than each with its first room (see WorkerPoolMediaEngineOptions). */
+    prestartWorkers?: boolean;
+    /** With workers: how long one left without rooms runs before it is stopped, ms. Default 30,000. */
+    idleWorkerStopMs?: number;
   };
   /** How long a participant survives the loss of its socket, in ms. Default 10000. */
   reconnectionGraceMs?: number;
@@ -360,11 +364,11 @@ export async function createRoomServer(options: RoomServerOptions = {}): Promise
   const log = options.logger ?? createLogger(options.logLevel ?? 'info');
   let engine = options.mediaEngine;
   if (!engine) {
-    const { workers = availableParallelism(), ...media } = options.media ?? {};
+    const { workers = availableParallelism(), prestartWorkers, idleWorkerStopMs, ...media } = options.media ?? {};
     if (workers > 1) {
       // One werift engine per core: werift does all its packet work on one JavaScript thread.
       const { createWorkerPoolMediaEngine } = await import('./media/workers/index.js');
-      engine = createWorkerPoolMediaEngine({ ...media, workers, logger: log.child('sfu') });
+      engine = createWorkerPoolMediaEngine({ ...media, workers, prestartWorkers, idleWorkerStopMs, logger: log.child('sfu') });
     } else {
       // Loaded on demand so that programs bringing their own engine never load werift.
       const { createWeriftMediaEngine } = await import('./media/werift/index.js');

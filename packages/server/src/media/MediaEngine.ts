@@ -101,8 +101,10 @@ export interface EngineStats {
   iceDroppedDatagrams?: number;
   /** ICE-TCP connections the shared TCP port closed before any connection took them. */
   iceDroppedTcpConnections?: number;
-  /** Worker threads running media, for an engine spread over threads (absent: all in this thread). */
+  /** Worker threads running media now, for an engine spread over threads (absent: all in this thread). */
   workers?: number;
+  /** The most worker threads that engine starts (each when it is first given a room). */
+  maxWorkers?: number;
 }
 
 /** Event-loop delay of a thread over a window, in seconds (perf_hooks.monitorEventLoopDelay). */
@@ -111,6 +113,18 @@ export interface LoopDelay {
   p50: number;
   p99: number;
   max: number;
+}
+
+/** The V8 heap of one thread (v8.getHeapStatistics()), in bytes: what of the process's RSS is this isolate's. */
+export interface ThreadHeap {
+  /** Memory V8 holds for the heap, used or not. */
+  totalBytes: number;
+  /** Live objects and garbage not yet collected. */
+  usedBytes: number;
+  /** Memory outside the heap held by its objects (Buffers, ArrayBuffers), as V8 is told of it. */
+  externalBytes: number;
+  /** Memory V8 itself took with malloc (compiler, parser). */
+  mallocedBytes: number;
 }
 
 /** The load of one thread running media, over the window since the previous threadLoad() call. */
@@ -123,6 +137,8 @@ export interface ThreadLoad {
   activeSeconds: number;
   /** Absent when the thread did not answer in time (a loop that long blocked shows in `utilization`). */
   eventLoopDelay?: LoopDelay;
+  /** The thread's heap now; absent, as the delay is, when the thread did not answer in time. */
+  heap?: ThreadHeap;
 }
 
 /**

@@ -19,7 +19,7 @@ const LIVE: ReadonlyArray<[name: string, help: string, read: (s: Snapshot) => nu
   ['media_subscribers', 'Subscriber endpoints of the media engine (a peer connection sending one publisher\'s media)', (s) => s.stats.media.subscribers],
   ['peer_connections', 'Peer connections held by the media engine', (s) => s.stats.media.peerConnections],
   ['video_filters', 'Video filters running (one GStreamer process each)', (s) => s.stats.media.videoFilters],
-  ['media_workers', 'Worker threads running media (0: media runs in the main thread)', (s) => s.stats.media.workers ?? 0],
+  ['media_workers', 'Worker threads running media now, each started when it is first given a room (0: none yet, or media runs in the main thread)', (s) => s.stats.media.workers ?? 0],
 ];
 
 export function registerLiveGauges(registry: Registry, snapshot: ScrapeSnapshot): void {

@@ -5,11 +5,17 @@
  * but handle packets it is the CPU it takes, up to waits inside system calls.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { LoopDelay } from '../media/MediaEngine.js';
+import type { LoopDelay, ThreadHeap } from '../media/MediaEngine.js';
 import { PREFIX } from './names.js';
 import type { ScrapeSnapshot } from './ScrapeSnapshot.js';
 
 const DELAY_STATS: ReadonlyArray<keyof LoopDelay> = ['mean', 'p50', 'p99', 'max'];
+const HEAP_KINDS: ReadonlyArray<[label: string, key: keyof ThreadHeap]> = [
+  ['total', 'totalBytes'],
+  ['used', 'usedBytes'],
+  ['external', 'externalBytes'],
+  ['malloced', 'mallocedBytes'],
+];
 
 export function registerWorkerMetrics(registry: Registry, snapshot: ScrapeSnapshot): void {
   // Series of a worker that is gone (the pool closed) disappear: each scrape starts afresh.
@@ -43,6 +49,19 @@ export function registerWorkerMetrics(registry: Registry, snapshot: ScrapeSnapsh
       for (const t of (await snapshot.get()).threads) {
         if (!t.eventLoopDelay) continue;
         for (const stat of DELAY_STATS) this.set({ worker: String(t.worker), stat }, t.eventLoopDelay[stat]);
+      }
+    },
+  });
+  new Gauge({
+    name: `${PREFIX}media_worker_heap_bytes`,
+    help: "The media worker's V8 heap by kind: total (held by V8), used, external (Buffers and ArrayBuffers its objects hold), malloced (V8's own). The process's RSS holds every thread's; this says which isolate holds what. Absent for a worker that did not answer within 1 s",
+    labelNames: ['worker', 'kind'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const t of (await snapshot.get()).threads) {
+        if (!t.heap) continue;
+        for (const [kind, key] of HEAP_KINDS) this.set({ worker: String(t.worker), kind }, t.heap[key]);
       }
     },
   });

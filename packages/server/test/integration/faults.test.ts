@@ -214,7 +214,8 @@ describe('faults cascade to the room (a media worker dies)', () => {
   let users: MediaUser[] = [];
 
   before(async () => {
-    engine = new WorkerPoolMediaEngine({ workers: 2 });
+    // Both threads up from the start and a crashed one replaced at once, as this test counts them.
+    engine = new WorkerPoolMediaEngine({ workers: 2, prestartWorkers: true });
     server = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn', mediaEngine: engine });
   });
   after(async () => {

@@ -130,6 +130,8 @@ describe('/metrics with real media on two workers', () => {
       for (const stat of ['mean', 'p50', 'p99', 'max']) {
         assert.ok(second.value('kurento_room_media_worker_event_loop_delay_seconds', { worker, stat })! >= 0, `delay ${stat} of worker ${worker}`);
       }
+      const used = second.value('kurento_room_media_worker_heap_bytes', { worker, kind: 'used' })!;
+      assert.ok(used > 1_000_000 && used <= second.value('kurento_room_media_worker_heap_bytes', { worker, kind: 'total' })!, `heap of worker ${worker}: ${used}`);
     }
     assert.equal(second.all('kurento_room_media_worker_event_loop_utilization').length, 2, 'one series per worker');
     assert.ok(second.value('kurento_room_process_cpu_user_seconds_total')! > 0, 'process metrics');

@@ -14,7 +14,7 @@ let server: RoomServer;
 let users: MediaUser[] = [];
 
 before(async () => {
-  server = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn', media: { workers: 2 } });
+  server = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'warn', media: { workers: 2, prestartWorkers: true } });
   // Answered once both media workers have loaded werift (many seconds on a busy machine), so
   // that the 15 s a publish may take is spent negotiating, not waiting for a thread to start.
   assert.equal((await server.stats()).media.workers, 2);

@@ -144,11 +144,25 @@ describe('worker pool media engine', () => {
     await rejectsWith(engine.publish({ endpointId: 'y', sdpOffer: '', loopback: false, dataChannels: false }), 'closed');
   });
 
-  it('ends every thread on close(), once', async () => {
-    const engine = new WorkerPoolMediaEngine({ workers: 2 });
-    pools.push(engine);
+  it('starts a thread when a room is first placed on it, up to its size, and ends every thread on close(), once', async () => {
+    const { engine, router } = pool();
+    // Idle: no isolate, and asking what filters can run starts none either.
+    await engine.filterSupport();
+    assert.equal(engine.liveWorkers, 0);
+    const idle = await engine.stats();
+    assert.equal(idle.workers, 0);
+    assert.equal(idle.maxWorkers, 2);
+    assert.deepEqual(await engine.threadLoad(), []);
+    await publish(engine, router, 'alice', pub({ video: false }), { group: 'roomA' });
+    assert.equal(engine.liveWorkers, 1, 'one room, one thread');
+    await publish(engine, router, 'amy', pub({ video: false }), { group: 'roomA' });
+    assert.equal(engine.liveWorkers, 1, 'the same room stays on its thread');
+    await publish(engine, router, 'bob', pub({ video: false }), { group: 'roomB' });
+    await publish(engine, router, 'cid', pub({ video: false }), { group: 'roomC' });
+    assert.equal(engine.liveWorkers, 2, 'never more threads than the size');
+    const info = await engine.workerInfo();
+    assert.deepEqual(info.map((w) => w.groups.length).sort(), [1, 2], `three rooms on two threads: ${JSON.stringify(info.map((w) => w.groups))}`);
     assert.equal((await engine.stats()).workers, 2);
-    assert.equal(engine.liveWorkers, 2);
     await Promise.all([engine.close(), engine.close()]);
     // Counted down by the threads' 'exit' events, not by the pool's own bookkeeping.
     assert.equal(engine.liveWorkers, 0);
@@ -156,9 +170,42 @@ describe('worker pool media engine', () => {
     await engine.close();
   });
 
-  it('reports the load of each worker thread: event-loop utilization and delay', async () => {
-    const engine = new WorkerPoolMediaEngine({ workers: 2 });
-    pools.push(engine);
+  it('stops a thread left without endpoints after idleWorkerStopMs, and starts one again for a new room', async () => {
+    const { engine, router } = pool({ idleWorkerStopMs: 200 });
+    assert.throws(() => new WorkerPoolMediaEngine({ workers: 2, idleWorkerStopMs: -1 }), /idleWorkerStopMs must be a non-negative number/);
+    await publish(engine, router, 'alice', pub({ video: false }), { group: 'roomA' });
+    await publish(engine, router, 'bob', pub({ video: false }), { group: 'roomB' });
+    assert.equal(engine.liveWorkers, 2);
+    await engine.release('bob');
+    // Counted by the threads' 'exit' events: room B's thread ends, room A's goes on.
+    await waitUntil(() => engine.liveWorkers === 1, 10_000, "room B's thread to end");
+    const [left] = await engine.workerInfo();
+    assert.deepEqual(left!.groups, ['roomA']);
+    assert.equal(left!.stats.publishers, 1);
+    // A new room starts a thread again, and media flows through it.
+    await publish(engine, router, 'zed', pub(), { group: 'roomC' });
+    const yan = sub();
+    await subscribe(engine, router, 'yan<-zed', 'zed', yan, { group: 'roomC' });
+    await yan.waitForFrames(FRAMES, MEDIA_TIMEOUT);
+    assert.equal(engine.liveWorkers, 2);
+  });
+
+  it('with prestartWorkers starts every thread with the pool, and keeps it when its rooms end', async () => {
+    const { engine, router } = pool({ prestartWorkers: true, idleWorkerStopMs: 0 });
+    assert.equal(engine.liveWorkers, 2);
+    // Answered by both threads once they have loaded werift.
+    assert.equal((await engine.stats()).workers, 2);
+    await publish(engine, router, 'alice', pub({ video: false }), { group: 'roomA' });
+    await engine.release('alice');
+    // A timer of 0 ms would have fired by the time a worker answers a call made after it.
+    assert.equal((await engine.stats()).workers, 2);
+    assert.equal(engine.liveWorkers, 2);
+  });
+
+  it('reports the load of each worker thread: event-loop utilization, delay and heap', async () => {
+    const { engine, router } = pool();
+    await publish(engine, router, 'alice', pub({ video: false }), { group: 'roomA' });
+    await publish(engine, router, 'bob', pub({ video: false }), { group: 'roomB' });
     assert.equal((await engine.stats()).workers, 2, 'both engines answer');
     const first = await engine.threadLoad();
     const second = await engine.threadLoad();
@@ -171,6 +218,10 @@ describe('worker pool media engine', () => {
       const delay = load.eventLoopDelay;
       assert.ok(delay, 'a running worker answers its loop delay');
       assert.ok(delay.mean >= 0 && delay.p50 >= 0 && delay.p50 <= delay.p99 && delay.p99 <= delay.max, JSON.stringify(delay));
+      const heap = load.heap;
+      assert.ok(heap, 'a running worker answers its heap');
+      // werift alone is megabytes of code and objects in the isolate.
+      assert.ok(heap.usedBytes > 1_000_000 && heap.usedBytes <= heap.totalBytes && heap.mallocedBytes > 0, JSON.stringify(heap));
     }
     await engine.close();
     assert.deepEqual(await engine.threadLoad(), [], 'no thread, no load');
@@ -197,37 +248,47 @@ describe('worker pool media engine', () => {
     await rejectsWith(engine.addIceCandidate('alice', { candidate: '', sdpMid: '0', sdpMLineIndex: 0 }), 'unknown-endpoint');
     await engine.release('alice');
 
-    // The replacement runs in a new thread, and a new room gets media through the pool.
-    const after = await engine.workerInfo();
-    assert.equal(after.length, 2);
-    assert.equal(engine.liveWorkers, 2, 'the dead thread ended and its replacement runs');
-    assert.ok(!after.some((w) => w.threadId === victim.threadId), 'the dead thread is gone');
+    // The dead thread ended; no thread replaces it until a room needs one (the only thread
+    // started so far was the one room A was on).
+    assert.equal(before.length, 1);
+    assert.equal(engine.liveWorkers, 0, 'the dead thread ended');
+    assert.deepEqual(await engine.workerInfo(), []);
+    // A new room gets media through the pool, in a new thread.
     await publish(engine, router, 'zed', pub(), { group: 'roomC' });
     const yan = sub();
     await subscribe(engine, router, 'yan<-zed', 'zed', yan, { group: 'roomC' });
     await yan.waitForFrames(FRAMES, MEDIA_TIMEOUT);
-    // Room A starts afresh too.
+    // Room A starts afresh too, in the dead thread's slot, on a new thread.
     await publish(engine, router, 'alice2', pub({ video: false }), { group: 'roomA' });
     assert.equal((await engine.stats()).publishers, 2);
+    const after = await engine.workerInfo();
+    assert.equal(after.length, 2);
+    assert.equal(engine.liveWorkers, 2);
+    assert.ok(!after.some((w) => w.threadId === victim.threadId), 'the dead thread is gone');
   });
 
   it('is the room server default on several cores, and one worker means media in this thread', async () => {
     const byDefault = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'silent' });
     try {
       const cores = availableParallelism();
-      assert.equal((await byDefault.stats()).media.workers, cores > 1 ? cores : undefined);
+      const { workers, maxWorkers } = (await byDefault.stats()).media;
+      assert.equal(maxWorkers, cores > 1 ? cores : undefined);
+      // An idle server holds no worker thread; the in-thread engine has none at all.
+      assert.equal(workers, cores > 1 ? 0 : undefined);
     } finally {
       await byDefault.close();
     }
     const pooled = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', media: { workers: 2 } });
     try {
-      assert.equal((await pooled.stats()).media.workers, 2);
+      assert.equal((await pooled.stats()).media.maxWorkers, 2);
     } finally {
       await pooled.close();
     }
     const single = await createRoomServer({ port: 0, host: '127.0.0.1', logLevel: 'silent', media: { workers: 1 } });
     try {
-      assert.equal((await single.stats()).media.workers, undefined);
+      const { workers, maxWorkers } = (await single.stats()).media;
+      assert.equal(workers, undefined);
+      assert.equal(maxWorkers, undefined);
     } finally {
       await single.close();
     }

@@ -1,8 +1,15 @@
 /**
- * The MediaEngine spread over worker threads: N threads (default: one per core), each running a
- * WeriftMediaEngine. Every endpoint of a group (a room) lives in one worker, because a subscriber
- * takes its RTP straight from its publisher's in-memory track; groups are spread over workers by
- * load. This class only routes: it keeps which worker holds which endpoint and relays events.
+ * The MediaEngine spread over worker threads: up to N threads (default: one per core), each
+ * running a WeriftMediaEngine. Every endpoint of a group (a room) lives in one worker, because a
+ * subscriber takes its RTP straight from its publisher's in-memory track; groups are spread over
+ * workers by load. This class only routes: it keeps which worker holds which endpoint and relays
+ * events.
+ *
+ * A thread is started when a group is first placed on it, not with the pool: each one is an
+ * isolate with werift loaded, ~29 MB of the process's RSS before any connection as deployed, ~50
+ * MB run from source through tsx (docs/media-performance.md, "Memory per peer connection"), so
+ * an idle server holds none and a server with one room holds one. A thread left without endpoints is stopped after
+ * `idleWorkerStopMs`, so the memory comes back when rooms end.
  */
 import { availableParallelism } from 'node:os';
 import { assertEngineOpen, assertNewEndpointId } from '../engineGuards.js';
@@ -20,6 +27,7 @@ import {
   type ThreadLoad,
   type VideoFilterSpec,
 } from '../MediaEngine.js';
+import { probeGstreamer } from '../werift/gstSupport.js';
 import { errorMessage, toLogFn, type MediaLogFn, type MediaLogger } from '../werift/log.js';
 import type { WeriftMediaEngineOptions } from '../werift/WeriftMediaEngine.js';
 import { MediaWorkerHandle } from './MediaWorkerHandle.js';
@@ -32,7 +40,21 @@ export interface WorkerPoolMediaEngineOptions extends Omit<WeriftMediaEngineOpti
   workers?: number;
   /** Receives the workers' logs (with a `worker` field) and the pool's own. */
   logger?: MediaLogFn | MediaLogger;
+  /**
+   * How long a worker thread left without endpoints keeps running before it is stopped, its
+   * memory returned (a later room starts a new one), in ms. Default 30,000: a room that empties
+   * and fills again at once does not pay for a thread start.
+   */
+  idleWorkerStopMs?: number;
+  /**
+   * Start every thread with the pool, replace a crashed one at once and never stop one for
+   * idleness: the first room on each thread then does not wait for it to load werift, at the
+   * cost of every thread's memory while idle. Default false.
+   */
+  prestartWorkers?: boolean;
 }
+
+const DEFAULT_IDLE_WORKER_STOP_MS = 30_000;
 
 /** How long threadLoad() waits for a worker's event-loop delay. */
 const LOAD_TIMEOUT_MS = 1000;
@@ -85,6 +107,10 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
   readonly #endpoints = new Map<string, Endpoint>();
   readonly #groups = new Map<string, Group>();
   readonly #load = new Map<MediaWorkerHandle, number>();
+  /** Stop timers of workers without endpoints: at most one per worker. */
+  readonly #idleTimers = new Map<MediaWorkerHandle, NodeJS.Timeout>();
+  readonly #idleStopMs: number;
+  readonly #prestart: boolean;
   /** Every started thread until it ends, including ones being closed or replaced. */
   readonly #threads = new Set<MediaWorkerHandle>();
   /** Where the search for the least loaded worker starts, so that ties go round-robin. */
@@ -97,7 +123,10 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
 
   constructor(options: WorkerPoolMediaEngineOptions = {}) {
     super();
-    const { workers, logger, ...engineOptions } = options;
+    const { workers, logger, idleWorkerStopMs, prestartWorkers, ...engineOptions } = options;
+    this.#prestart = prestartWorkers === true;
+    this.#idleStopMs = idleWorkerStopMs ?? DEFAULT_IDLE_WORKER_STOP_MS;
+    if (!Number.isFinite(this.#idleStopMs) || this.#idleStopMs < 0) throw new RangeError(`idleWorkerStopMs must be a non-negative number, got ${String(idleWorkerStopMs)}`);
     this.#size = workers ?? availableParallelism();
     if (!Number.isInteger(this.#size) || this.#size < 1) throw new RangeError(`workers must be a positive integer, got ${String(workers)}`);
     validateWorkerPorts(engineOptions, this.#size);
@@ -105,8 +134,8 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     this.detectsSpeakers = engineOptions.speakerDetection !== false;
     this.#log = toLogFn(logger);
     this.#slots = new Array<MediaWorkerHandle | undefined>(this.#size).fill(undefined);
-    // Started up front so that the first publish does not wait for a thread to load werift.
-    for (let i = 0; i < this.#size; i++) this.#workerAt(i);
+    // Without prestartWorkers, no thread yet: #groupFor starts each one when it first gets a group.
+    if (this.#prestart) for (let i = 0; i < this.#size; i++) this.#workerAt(i);
   }
 
   /** Threads that have not ended, counted until each one's 'exit' event. */
@@ -182,8 +211,14 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
   filterSupport(): Promise<FilterSupport> {
     if (!this.#filterSupport) {
       this.#assertOpen();
-      // Every worker runs on the same machine with the same options: one answer holds for all.
-      const probe = this.#workerAt(this.#firstLiveIndex()).call('filterSupport');
+      // Every worker runs on the same machine with the same options: one answer holds for all,
+      // and it is found here (GStreamer's tools are asked, werift is not needed), so that asking
+      // (the CLI does at start) starts no worker thread.
+      const filters = this.#engineOptions.filters ?? {};
+      const probe =
+        filters.enabled === false
+          ? Promise.resolve<FilterSupport>({ available: false, missing: [], reason: 'video filters are disabled in this server' })
+          : probeGstreamer(filters.gstreamer ?? {});
       this.#filterSupport = probe;
       probe.catch(() => {
         if (this.#filterSupport === probe) this.#filterSupport = undefined;
@@ -192,26 +227,32 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     return this.#filterSupport;
   }
 
-  /** Sum over the running workers, plus their number. Counters of a crashed worker are lost with it. */
+  /**
+   * Sum over the running workers, plus their number and the most the pool starts. Counters of a
+   * crashed worker are lost with it.
+   */
   async stats(): Promise<EngineStats> {
     const workers = this.#slots.filter((w): w is MediaWorkerHandle => w?.alive === true);
     const results = await Promise.allSettled(workers.map((w) => w.call('stats')));
     let total = emptyStats();
     for (const r of results) if (r.status === 'fulfilled') total = addStats(total, r.value);
-    return { ...total, workers: workers.length };
+    return { ...total, workers: workers.length, maxWorkers: this.#size };
   }
 
   /**
    * Per running worker, over the window since the previous call: how busy its event loop was
-   * (read from here) and how late (asked of the worker, which a blocked loop cannot answer: its
-   * delay is then left out after LOAD_TIMEOUT_MS rather than holding up the caller).
+   * (read from here) and how late, and its heap now (asked of the worker, which a blocked loop
+   * cannot answer: both are then left out after LOAD_TIMEOUT_MS rather than holding up the caller).
    */
   async threadLoad(): Promise<ThreadLoad[]> {
     const workers = this.#slots.filter((w): w is MediaWorkerHandle => w?.alive === true);
     return Promise.all(
       workers.map(async (w) => {
-        const delay = await withTimeout(w.call('loopDelay'), LOAD_TIMEOUT_MS).catch(() => undefined);
-        return { worker: w.index, ...w.takeUtilization(), ...(delay ? { eventLoopDelay: delay } : {}) };
+        const [delay, heap] = await Promise.all([
+          withTimeout(w.call('loopDelay'), LOAD_TIMEOUT_MS).catch(() => undefined),
+          withTimeout(w.call('heap'), LOAD_TIMEOUT_MS).catch(() => undefined),
+        ]);
+        return { worker: w.index, ...w.takeUtilization(), ...(delay ? { eventLoopDelay: delay } : {}), ...(heap ? { heap } : {}) };
       }),
     );
   }
@@ -240,6 +281,8 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
+      for (const timer of this.#idleTimers.values()) clearTimeout(timer);
+      this.#idleTimers.clear();
       await Promise.all(this.#slots.map((w) => w?.close()));
       this.#slots.fill(undefined);
       this.#endpoints.clear();
@@ -264,12 +307,7 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     return endpoint.group.worker;
   }
 
-  #firstLiveIndex(): number {
-    const i = this.#slots.findIndex((w) => w?.alive);
-    return i < 0 ? 0 : i;
-  }
-
-  /** The running worker of slot `i`, started if the slot is empty (first use, or after a crash). */
+  /** The running worker of slot `i`, started if the slot is empty (first use, or after a crash or a failed start). */
   #workerAt(i: number): MediaWorkerHandle {
     const current = this.#slots[i];
     if (current?.alive) return current;
@@ -315,6 +353,7 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     endpoint.group.endpoints++;
     const worker = endpoint.group.worker;
     this.#load.set(worker, (this.#load.get(worker) ?? 0) + 1);
+    this.#cancelIdleStop(worker);
   }
 
   /** Drops an endpoint (and a publisher's subscribers, which its worker releases with it). */
@@ -327,8 +366,32 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     if (group.endpoints === 0 && group.name !== undefined && this.#groups.get(group.name) === group) this.#groups.delete(group.name);
     const load = this.#load.get(group.worker);
     if (load !== undefined) this.#load.set(group.worker, load - 1);
+    if (load === 1) this.#scheduleIdleStop(group.worker);
     if (endpoint.publisherId !== undefined) this.#endpoints.get(endpoint.publisherId)?.subscribers?.delete(endpointId);
     for (const subscriberId of endpoint.subscribers ?? []) this.#forget(subscriberId);
+  }
+
+  /** Stops `worker` after #idleStopMs unless it gets an endpoint meanwhile. */
+  #scheduleIdleStop(worker: MediaWorkerHandle): void {
+    if (this.#closed || this.#prestart) return;
+    this.#cancelIdleStop(worker);
+    const timer = setTimeout(() => {
+      this.#idleTimers.delete(worker);
+      if (this.#closed || !worker.alive || (this.#load.get(worker) ?? 0) > 0) return;
+      this.#log('info', 'media worker stopped: no endpoints left', { worker: worker.index, idleMs: this.#idleStopMs });
+      // Its slot then holds a closed handle, which #workerAt replaces when a room needs it.
+      void worker.close();
+    }, this.#idleStopMs);
+    // An idle pool must not keep the process alive.
+    timer.unref();
+    this.#idleTimers.set(worker, timer);
+  }
+
+  #cancelIdleStop(worker: MediaWorkerHandle): void {
+    const timer = this.#idleTimers.get(worker);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.#idleTimers.delete(worker);
   }
 
   #relay(event: WorkerEvent): void {
@@ -339,6 +402,7 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
   #onWorkerExit(worker: MediaWorkerHandle, reason: string, expected: boolean): void {
     this.#threads.delete(worker);
     this.#load.delete(worker);
+    this.#cancelIdleStop(worker);
     if (expected || this.#closed) return;
     // Subscribers first: each owner hears of its own endpoint before a publisher's failure
     // takes the subscriptions to it away (a room releases those with the publication).
@@ -349,8 +413,10 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
     this.#log('error', 'media worker stopped; its endpoints failed', { worker: worker.index, reason, endpoints: lost.length });
     for (const id of lost) this.#endpoints.delete(id);
     for (const [name, group] of this.#groups) if (group.worker === worker) this.#groups.delete(name);
-    // A worker that never started would fail again at once: its replacement waits for a new group.
-    if (worker.ready && this.#slots[worker.index] === worker) this.#workerAt(worker.index);
+    // Without prestartWorkers, no replacement now: as at start, the slot gets a thread when a
+    // group is next placed on it. With it, one at once, unless the thread never started (it
+    // would fail again at once: its replacement then waits for a new group).
+    if (this.#prestart && worker.ready && this.#slots[worker.index] === worker) this.#workerAt(worker.index);
     const silentMs = Date.now() - worker.lastHeardAt;
     for (const id of lost) this.emit('endpointState', id, 'failed', { cause: 'worker-died', silentMs });
   }

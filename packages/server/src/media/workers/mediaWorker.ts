@@ -3,6 +3,7 @@
  * pool and whose events and logs go back as messages. All rooms placed on this worker share its
  * JavaScript thread, so their packets never wait behind another core's rooms.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { MediaEngineError, type MediaEngineEvents } from '../MediaEngine.js';
 import { errorMessage, type MediaLogFn } from '../werift/log.js';
@@ -69,6 +70,10 @@ async function dispatch(request: WorkerRequest): Promise<unknown> {
       return engine.stats();
     case 'loopDelay':
       return loopDelay.take();
+    case 'heap': {
+      const h = getHeapStatistics();
+      return { totalBytes: h.total_heap_size, usedBytes: h.used_heap_size, externalBytes: h.external_memory, mallocedBytes: h.malloced_memory };
+    }
     case 'close':
       loopDelay.close();
       return engine.close();

@@ -8,6 +8,7 @@ import type {
   FilterSupport,
   IceCandidateInit,
   LoopDelay,
+  ThreadHeap,
   MediaEngineEvents,
   MediaErrorKind,
   NegotiationResult,
@@ -37,6 +38,8 @@ export interface WorkerCalls {
   stats: { args: []; result: EngineStats };
   /** The worker's event-loop delay since the previous call. */
   loopDelay: { args: []; result: LoopDelay };
+  /** The worker's V8 heap now. */
+  heap: { args: []; result: ThreadHeap };
   close: { args: []; result: void };
   /** Test hook: the worker dies of an uncaught exception, as it would on a bug in the media code. */
   crash: { args: []; result: void };
