@@ -35,12 +35,10 @@
  * (Heap.*.heapsnapshot, by Node's --heapsnapshot-signal), for bench/heapSnapshotDiff.ts; writing
  * one stops the server for seconds, so those runs' other figures are not comparable.
  */
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRtpLoad } from './lib/rtpLoadHandle.js';
+import { startCliServer } from './lib/cliServer.js';
 import { startServerProcess, type ServerHandle } from './lib/serverHandle.js';
 
 const { values } = parseArgs({
@@ -116,39 +114,10 @@ function samples(text: string, name: string): Array<{ labels: string; value: num
 /** What the probe needs of a server process: its pid, URLs and stop. */
 type Probed = Pick<ServerHandle, 'pid' | 'url' | 'wsUrl' | 'close'>;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-/** `node DIR/packages/server/dist/cli.js` on a free port, ready once /metrics answers. */
+/** `node DIR/packages/server/dist/cli.js` on a free port (lib/cliServer.ts), ready once /metrics answers. */
 async function startCli(dir: string): Promise<Probed> {
-  const port = await freePort();
-  const args = [resolve(dir, 'packages/server/dist/cli.js'), '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'];
-  if (values.workers !== undefined) args.push('--media-workers', values.workers);
-  const child = spawn(process.execPath, [...values['node-flag'], ...snapshotFlags, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`the server exited (code ${child.exitCode})`);
-    if (await fetch(`${url}/metrics`).then((r) => r.ok, () => false)) break;
-    if (i > 600) throw new Error('the server did not answer within 60 s');
-    await sleep(100);
-  }
-  return {
-    pid: child.pid!,
-    url,
-    wsUrl: `ws://127.0.0.1:${port}/room`,
-    async close() {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  const args = values.workers !== undefined ? ['--media-workers', values.workers] : [];
+  return startCliServer({ root: dir, args, nodeFlags: [...values['node-flag'], ...snapshotFlags] });
 }
 
 async function read(server: Probed): Promise<Reading> {

@@ -1,10 +1,11 @@
 /**
  * The two SFUs the benchmark compares, each started fresh in a process of its own and seen
- * through the same interface (sfuRamp.ts's ServerUnderTest plus close): our server (its CPU, RSS
- * and RTP counters over IPC) and Janus VideoRoom (CPU and RSS from /proc).
+ * through the same interface (sfuRamp.ts's ServerUnderTest plus close): our server as deployed
+ * (the built CLI, lib/cliServer.ts: CPU and RSS from /proc, RTP counters from /metrics) and Janus
+ * VideoRoom (CPU and RSS from /proc).
  */
+import { startCliServer } from './cliServer.js';
 import { startJanus } from './janusProcess.js';
-import { cpuMicros, startServerProcess } from './serverHandle.js';
 import type { ServerUnderTest } from './sfuRamp.js';
 
 export type SfuServerKind = 'ours' | 'janus';
@@ -27,15 +28,12 @@ export async function startSfu(kind: SfuServerKind): Promise<StartedSfu> {
       close: () => janus.close(),
     };
   }
-  const server = await startServerProcess();
+  const server = await startCliServer();
   return {
     kind,
-    description: 'ours, own process',
+    description: 'ours as deployed (node packages/server/dist/cli.js), CPU and RSS from /proc, RTP counters from /metrics',
     load: { driver: 'kurento-room', wsUrl: server.wsUrl, bindAddress: '127.0.0.1' },
-    async usage() {
-      const u = await server.usage();
-      return { cpuMicros: cpuMicros(u), rssBytes: u.rssBytes, rtpPacketsIn: u.media.rtpPacketsIn, rtpPacketsOut: u.media.rtpPacketsOut };
-    },
+    usage: () => server.usage(),
     close: () => server.close(),
   };
 }

@@ -114,7 +114,7 @@ export const sfu: BenchSuite = {
   async run(mode, log) {
     const size = SIZES[mode];
     log('  our server (Kurento Room protocol):');
-    const ours = figures('sfu', await withSfu('ours', (server) => ramp(server, size, mode, log)), size, { server: 'ours, own process' });
+    const ours = figures('sfu', await withSfu('ours', (server) => ramp(server, size, mode, log)), size, { server: 'ours as deployed (node packages/server/dist/cli.js)' });
     const unavailable = janusUnavailable();
     if (unavailable) {
       log(`  Janus VideoRoom: skipped: ${unavailable}`);
