@@ -28,10 +28,13 @@ export async function startSfu(kind: SfuServerKind): Promise<StartedSfu> {
       close: () => janus.close(),
     };
   }
-  const server = await startCliServer();
+  // BENCH_SFU_OURS_ARGS: extra server flags for an experiment (e.g. `--media-workers 1`); the
+  // figures' details record them.
+  const args = (process.env.BENCH_SFU_OURS_ARGS ?? '').split(' ').filter((a) => a.length > 0);
+  const server = await startCliServer({ args });
   return {
     kind,
-    description: 'ours as deployed (node packages/server/dist/cli.js), CPU and RSS from /proc, RTP counters from /metrics',
+    description: `ours as deployed (node packages/server/dist/cli.js${args.length ? ' ' + args.join(' ') : ''}), CPU and RSS from /proc, RTP counters from /metrics`,
     load: { driver: 'kurento-room', wsUrl: server.wsUrl, bindAddress: '127.0.0.1' },
     usage: () => server.usage(),
     close: () => server.close(),
