@@ -97,21 +97,12 @@ function tag(state: CmState, length: number, roc: number): Buffer {
 }
 
 /**
- * Encrypts the plaintext RTP packet `packet` (header: its first `headerLength` bytes, SSRC
- * `ssrc`, sequence number `sequenceNumber`) into a new buffer; undefined when the context is not
- * AES-CM with HMAC-SHA1-80 or the packet is too large. `packet` is not changed.
+ * The AES-CM keystream of one packet's payload (RFC 3711 4.1.1): IV = (salt << 16) ^ (SSRC << 64)
+ * ^ (index << 16), block j adds j in the low 16 bits; the counter blocks are encrypted with the
+ * context's reused ECB cipher.
  */
-export function encryptRtpAesCmPacket(ctx: WeriftCmContext, packet: Buffer, headerLength: number, ssrc: number, sequenceNumber: number): Buffer | undefined {
-  if (ctx.profile !== AES128_CM_HMAC_SHA1_80 || packet.length > MAX_PACKET) return undefined;
-  const state = stateOf(ctx);
-  const rolloverState = ctx.getSrtpSsrcState(ssrc);
-  ctx.updateRolloverCount(sequenceNumber, rolloverState);
-  const roc = rolloverState.rolloverCounter >>> 0;
-
-  // RFC 3711 4.1.1: IV = (salt << 16) ^ (SSRC << 64) ^ (index << 16); block j adds j in the low 16 bits.
-  const payloadLength = packet.length - headerLength;
+function keystreamOf(state: CmState, salt: Buffer, ssrc: number, roc: number, sequenceNumber: number, payloadLength: number): Buffer {
   const blocks = Math.ceil(payloadLength / 16);
-  const salt = ctx.srtpSessionSalt;
   const w0 = be32(salt.readUInt32BE(0));
   const w1 = be32(salt.readUInt32BE(4) ^ ssrc);
   const w2 = be32(salt.readUInt32BE(8) ^ roc);
@@ -123,7 +114,23 @@ export function encryptRtpAesCmPacket(ctx: WeriftCmContext, packet: Buffer, head
     words[at + 2] = w2;
     words[at + 3] = be32(w3 | j);
   }
-  const keystream = state.ecb.update(state.counters.subarray(0, blocks * 16));
+  return state.ecb.update(state.counters.subarray(0, blocks * 16));
+}
+
+/**
+ * Encrypts the plaintext RTP packet `packet` (header: its first `headerLength` bytes, SSRC
+ * `ssrc`, sequence number `sequenceNumber`) into a new buffer; undefined when the context is not
+ * AES-CM with HMAC-SHA1-80 or the packet is too large. `packet` is not changed.
+ */
+export function encryptRtpAesCmPacket(ctx: WeriftCmContext, packet: Buffer, headerLength: number, ssrc: number, sequenceNumber: number): Buffer | undefined {
+  if (ctx.profile !== AES128_CM_HMAC_SHA1_80 || packet.length > MAX_PACKET) return undefined;
+  const state = stateOf(ctx);
+  const rolloverState = ctx.getSrtpSsrcState(ssrc);
+  ctx.updateRolloverCount(sequenceNumber, rolloverState);
+  const roc = rolloverState.rolloverCounter >>> 0;
+
+  const payloadLength = packet.length - headerLength;
+  const keystream = keystreamOf(state, ctx.srtpSessionSalt, ssrc, roc, sequenceNumber, payloadLength);
 
   // Header and ciphertext go straight into the inner hash's input, then out.
   const inner = state.inner;
@@ -192,20 +199,7 @@ export function decryptRtpAesCmPacket(ctx: WeriftCmRemoteContext, packet: Buffer
   }
 
   const payloadLength = authenticated - headerLength;
-  const blocks = Math.ceil(payloadLength / 16);
-  const salt = ctx.srtpSessionSalt;
-  const w0 = be32(salt.readUInt32BE(0));
-  const w1 = be32(salt.readUInt32BE(4) ^ ssrc);
-  const w2 = be32(salt.readUInt32BE(8) ^ roc);
-  const w3 = ((salt.readUInt16BE(12) ^ sequenceNumber) << 16) >>> 0;
-  const words = state.counterWords;
-  for (let j = 0, at = 0; j < blocks; j++, at += 4) {
-    words[at] = w0;
-    words[at + 1] = w1;
-    words[at + 2] = w2;
-    words[at + 3] = be32(w3 | j);
-  }
-  const keystream = state.ecb.update(state.counters.subarray(0, blocks * 16));
+  const keystream = keystreamOf(state, ctx.srtpSessionSalt, ssrc, roc, sequenceNumber, payloadLength);
   const out = Buffer.allocUnsafe(authenticated);
   packet.copy(out, 0, 0, headerLength);
   xorInto(out, headerLength, packet, headerLength, keystream, payloadLength);
