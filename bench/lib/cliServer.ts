@@ -28,8 +28,9 @@ export interface CliServerOptions {
 export interface CliUsage {
   cpuMicros: number;
   rssBytes: number;
-  rtpPacketsIn: number;
-  rtpPacketsOut: number;
+  /** Absent when /metrics has no such counter (the caller then counts from the generator). */
+  rtpPacketsIn?: number;
+  rtpPacketsOut?: number;
 }
 
 export interface CliServer {
@@ -50,10 +51,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** The value of the first sample of `name` in a Prometheus text exposition (NaN when absent). */
-export function metricValue(text: string, name: string): number {
+/** The value of the first sample of `name` in a Prometheus text exposition (undefined when absent). */
+export function metricValue(text: string, name: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
+  const value = line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
+  return Number.isFinite(value) ? value : undefined;
 }
 
 export async function startCliServer(options: CliServerOptions = {}): Promise<CliServer> {
@@ -66,7 +68,7 @@ export async function startCliServer(options: CliServerOptions = {}): Promise<Cl
   const url = `http://127.0.0.1:${port}`;
   const metrics = async (): Promise<string> => (await fetch(`${url}/metrics`)).text();
   for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`the server exited (code ${child.exitCode})`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited (${child.exitCode ?? child.signalCode})`);
     if (await fetch(`${url}/metrics`).then((r) => r.ok, () => false)) break;
     if (i > 600) {
       child.kill('SIGKILL');
@@ -82,15 +84,12 @@ export async function startCliServer(options: CliServerOptions = {}): Promise<Cl
     async usage() {
       const text = await metrics();
       const { cpuMicros, rssBytes } = procUsage(child.pid!);
-      return {
-        cpuMicros,
-        rssBytes,
-        rtpPacketsIn: metricValue(text, 'kurento_room_rtp_packets_received_total'),
-        rtpPacketsOut: metricValue(text, 'kurento_room_rtp_packets_sent_total'),
-      };
+      const rtpPacketsIn = metricValue(text, 'kurento_room_rtp_packets_received_total');
+      const rtpPacketsOut = metricValue(text, 'kurento_room_rtp_packets_sent_total');
+      return { cpuMicros, rssBytes, ...(rtpPacketsIn === undefined ? {} : { rtpPacketsIn }), ...(rtpPacketsOut === undefined ? {} : { rtpPacketsOut }) };
     },
     async close() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;

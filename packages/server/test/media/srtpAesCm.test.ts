@@ -105,6 +105,11 @@ describe('SRTP AES-CM HMAC-SHA1-80 decryption of incoming RTP', () => {
     }
     assert.ok(decryptRtpAesCmPacket(remote(ours), Buffer.from(wrapped)), 'the genuine packet still decrypts');
     assert.equal(remote(ours).getSrtpSsrcState(5).rolloverCounter, 1);
+    // A forged packet of an SSRC never seen adds no state (the map is keyed by what peers send).
+    const forged = Buffer.from(sender.encrypt(randomBytes(100), new RtpHeader({ sequenceNumber: 7, ssrc: 999, payloadType: 96 })));
+    forged[forged.length - 1]! ^= 1;
+    assert.equal(decryptRtpAesCmPacket(remote(ours), forged), undefined);
+    assert.equal(remote(ours).srtpSSRCStates[999], undefined);
   });
 
   it('leaves malformed packets and other profiles to werift', () => {

@@ -176,9 +176,17 @@ describe('worker pool media engine', () => {
     await publish(engine, router, 'alice', pub({ video: false }), { group: 'roomA' });
     await publish(engine, router, 'bob', pub({ video: false }), { group: 'roomB' });
     assert.equal(engine.liveWorkers, 2);
+    // Both DTLS handshakes done (one per thread), then room B ends.
+    const deadline = Date.now() + MEDIA_TIMEOUT;
+    while ((await engine.stats()).srtpSessionsAesCm < 2) {
+      assert.ok(Date.now() < deadline, 'both publishers connected');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     await engine.release('bob');
     // Counted by the threads' 'exit' events: room B's thread ends, room A's goes on.
     await waitUntil(() => engine.liveWorkers === 1, 10_000, "room B's thread to end");
+    // The stopped thread's counters stay in the totals (Prometheus counters must not go down).
+    assert.equal((await engine.stats()).srtpSessionsAesCm, 2);
     const [left] = await engine.workerInfo();
     assert.deepEqual(left!.groups, ['roomA']);
     assert.equal(left!.stats.publishers, 1);

@@ -55,8 +55,6 @@ export class RtpForwarder {
   /** Told of the first packet forwarded and the first VP8 keyframe start, then dropped. */
   #firstPackets: ((keyFrame: boolean) => void) | undefined;
   #sentAny = false;
-  /** Nothing is forwarded until a VP8 keyframe starts (a new subscriber's first frame). */
-  #awaitKeyFrame = false;
 
   constructor(
     sender: RTCRtpSender,
@@ -80,21 +78,6 @@ export class RtpForwarder {
     this.#firstPackets = watcher;
   }
 
-  /**
-   * Forwards nothing before the first packet that starts a VP8 keyframe: a subscriber that joins
-   * mid-stream can decode nothing before one, and delta frames it cannot use only make its
-   * browser send keyframe requests of its own, which the publisher's throttle then turns into
-   * a second keyframe. Whoever calls this asks the publisher for the keyframe.
-   */
-  startAtKeyFrame(): void {
-    this.#awaitKeyFrame = true;
-  }
-
-  /** Whether this forwarder still waits for the keyframe it starts at. */
-  get awaitingKeyFrame(): boolean {
-    return this.#awaitKeyFrame;
-  }
-
   /** The next packet comes from another source: continue the outgoing numbering from here. */
   rebase(): void {
     this.#rebase = true;
@@ -102,10 +85,6 @@ export class RtpForwarder {
 
   forward(rtp: RtpPacket): void {
     if (!this.#path.ready) return;
-    if (this.#awaitKeyFrame) {
-      if (!isVp8KeyFrameStart(rtp.payload)) return;
-      this.#awaitKeyFrame = false;
-    }
     const header = new RtpHeader(rtp.header);
     // werift's parser strips a packet's padding bytes from its payload; the flag must go too, or
     // the subscriber reads the payload's last byte as a padding length.

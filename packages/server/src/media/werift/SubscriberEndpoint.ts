@@ -25,16 +25,6 @@ import { SubscriberRtcpAccounting } from './SubscriberRtcpAccounting.js';
 /** RFC 5104 feedback message type of a Full Intra Request (werift does not export its class). */
 const FIR_FMT = 4;
 
-/**
- * How long a new subscriber waits for its first keyframe before asking again: a PLI is one UDP
- * packet and may be lost, and with forwarding held until a keyframe nothing else would ask (the
- * subscriber's browser requests keyframes only for video it receives). Longer than the
- * publisher's throttle (so the retry is not deferred) and than libwebrtc's 300 ms between the
- * keyframe requests it acts on (so the retry is not ignored); the usual answer to a PLI takes
- * tens of ms (a capture interval, an encode, pacing).
- */
-export const KEYFRAME_RETRY_MS = 400;
-
 interface SectionSource {
   kind: 'audio' | 'video';
   /** The offer's `a=mid` of this section. */
@@ -52,7 +42,6 @@ export class SubscriberEndpoint extends PeerEndpoint {
   readonly #links: Array<{ source: PublishedTrack; forwarder: RtpForwarder }> = [];
   readonly #channels = new Set<RTCDataChannel>();
   #keyFrameAsked = false;
-  #keyFrameRetry: NodeJS.Timeout | undefined;
 
   static prepare(offerSdp: string, publisher: PublisherEndpoint): { sdp: string; sections: Map<number, SectionSource> } {
     const summary = inspectOffer(offerSdp);
@@ -119,10 +108,8 @@ export class SubscriberEndpoint extends PeerEndpoint {
         this.ctx.log('debug', 'forwarding to subscriber failed', { endpointId: this.id, error: errorMessage(error) }),
         section.source.codec.clockRate,
       );
-      // VP8 video starts at a keyframe, asked for once the subscriber can receive it. The
-      // timeline ends with it: from then on the subscriber can decode.
+      // The timeline ends with the first keyframe forwarded: from then on the subscriber can decode.
       if (section.source.switchable) {
-        forwarder.startAtKeyFrame();
         forwarder.watchFirstPackets((keyFrame) => {
           if (!keyFrame) return this.timeline.mark('firstRtpForwarded');
           this.timeline.mark('firstKeyFrameForwarded');
@@ -154,30 +141,19 @@ export class SubscriberEndpoint extends PeerEndpoint {
    * flow), not when it is set up: a keyframe sent before that is lost, and the throttle would then
    * hold the useful request back for its whole interval (measured: first frame at ~490 ms after
    * subscribing instead of ~200 ms). Nor later, at the connection's 'connected', which werift
-   * reports only once the data channels' SCTP is up too. Asked again while a forwarder still
-   * waits for it (a lost PLI), unless the publisher's video is paused: its resumption asks anyway.
+   * reports only once the data channels' SCTP is up too. Video is forwarded from the start: the
+   * subscriber's browser asks for a keyframe itself if this one is lost. (Holding a new
+   * subscriber's video until a keyframe, tried at this stop, left Chromium subscribers over
+   * ICE-TCP and in a four-user demo scenario without video in CI: removed, docs/first-frame.md.)
    */
   protected override onDtlsConnected(): void {
     if (this.#keyFrameAsked) return;
     this.#keyFrameAsked = true;
     this.timeline.mark('keyFrameRequested');
     this.publisher.requestKeyFrame();
-    if (!this.#links.some((l) => l.forwarder.awaitingKeyFrame)) return;
-    this.#keyFrameRetry = setInterval(() => {
-      const waiting = this.#links.filter((l) => l.forwarder.awaitingKeyFrame);
-      if (waiting.length === 0) return this.#stopKeyFrameRetry();
-      if (waiting.some((l) => !l.source.paused)) this.publisher.requestKeyFrame();
-    }, KEYFRAME_RETRY_MS);
-    this.#keyFrameRetry.unref();
-  }
-
-  #stopKeyFrameRetry(): void {
-    if (this.#keyFrameRetry) clearInterval(this.#keyFrameRetry);
-    this.#keyFrameRetry = undefined;
   }
 
   protected override onClose(): void {
-    this.#stopKeyFrameRetry();
     for (const { source, forwarder } of this.#links.splice(0)) source.removeSink(forwarder);
     for (const channel of this.#channels) this.publisher.dataRelay.remove(channel);
     this.#channels.clear();

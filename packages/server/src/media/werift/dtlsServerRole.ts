@@ -14,7 +14,7 @@
  * An offer that fixes the roles (`active` or `passive`) is answered with the other role, as
  * RFC 5763 5 requires; werift as client still offers AES-CM, and the server then chooses.
  */
-import { isDtls, type RTCPeerConnection } from 'werift';
+import type { RTCPeerConnection } from 'werift';
 import { AES128_CM_HMAC_SHA1_80, decryptRtpAesCmPacket, type WeriftCmRemoteContext } from './srtpAesCm.js';
 
 /** SRTP_AEAD_AES_128_GCM (RFC 7714). */
@@ -24,6 +24,9 @@ export const SRTP_PROFILE_PREFERENCE: readonly number[] = [AES128_CM_HMAC_SHA1_8
 
 /** Datagrams of a ClientHello kept while the DTLS server is not yet listening (a hello is 1 to 3). */
 const EARLY_DATAGRAMS = 8;
+/** DTLS record content type of handshake messages, and the size of a record header (RFC 6347 4.1). */
+const DTLS_HANDSHAKE = 22;
+const DTLS_RECORD_HEADER = 13;
 
 interface DataEvent {
   subscribe(fn: (data: Buffer) => void): { unSubscribe: () => void };
@@ -75,8 +78,10 @@ export function keepEarlyClientHello(pc: RTCPeerConnection): () => void {
     const event = transport.iceTransport.connection.onData;
     const kept: Buffer[] = [];
     let done = false;
+    // Only what can be a handshake record (content type 22, a full 13-byte record header): junk
+    // may neither take the slots of the real hello nor reach werift's parser from here.
     const data = event.subscribe((datagram) => {
-      if (isDtls(datagram) && kept.length < EARLY_DATAGRAMS) kept.push(datagram);
+      if (datagram.length >= DTLS_RECORD_HEADER && datagram[0] === DTLS_HANDSHAKE && kept.length < EARLY_DATAGRAMS) kept.push(datagram);
     });
     // Deferred to a microtask: werift builds its DTLS server right after announcing
     // 'connecting', in the same turn (and unsubscribing inside its own emit is avoided).
@@ -85,7 +90,15 @@ export function keepEarlyClientHello(pc: RTCPeerConnection): () => void {
         const replay = now === 'connecting' ? kept.splice(0) : [];
         stop();
         if (transport.state !== 'connecting') return;
-        for (const datagram of replay) event.execute(datagram);
+        for (const datagram of replay) {
+          // werift's own receive path catches what its DTLS parser throws (a malformed record);
+          // this call is not on that path, so it catches: one peer's bad bytes must not end the thread.
+          try {
+            event.execute(datagram);
+          } catch {
+            // Dropped, as werift drops a malformed datagram.
+          }
+        }
       });
     });
     const stop = (): void => {

@@ -144,13 +144,15 @@ export function encryptRtpAesCmPacket(ctx: WeriftCmContext, packet: Buffer, head
 
 /** The ROC state werift keeps per remote SSRC, as its own decrypt reads and updates it. */
 interface RemoteRolloverState extends RolloverState {
+  ssrc?: number;
   lastSequenceNumber: number;
   rolloverHasProcessed?: boolean;
 }
 
 /** The remote context's fields read here (werift's SRTP context, not public API). */
 export interface WeriftCmRemoteContext extends WeriftCmContext {
-  getSrtpSsrcState(ssrc: number): RemoteRolloverState;
+  /** werift's per-SSRC rollover states, keyed by SSRC: an entry is added only for an authentic packet. */
+  srtpSSRCStates: Record<number, RemoteRolloverState | undefined>;
 }
 
 /** Bytes of the RTP header of `packet` (fixed part, CSRCs, extension), or -1 when it does not fit in `end`. */
@@ -181,22 +183,20 @@ export function decryptRtpAesCmPacket(ctx: WeriftCmRemoteContext, packet: Buffer
   const sequenceNumber = packet.readUInt16BE(2);
   const ssrc = packet.readUInt32BE(8);
 
-  // werift updates a copy and commits it after authentication; the same, with the old values kept aside.
-  const rollover = ctx.getSrtpSsrcState(ssrc);
-  const before = { roc: rollover.rolloverCounter, last: rollover.lastSequenceNumber, processed: rollover.rolloverHasProcessed };
-  ctx.updateRolloverCount(sequenceNumber, rollover);
-  const roc = rollover.rolloverCounter >>> 0;
+  // As werift does: the rollover state is updated on a copy, stored only once the packet is
+  // authentic, so forged packets neither move it nor add SSRCs to the map.
+  const existing = ctx.srtpSSRCStates[ssrc];
+  const next: RemoteRolloverState = existing ? { ...existing } : { rolloverCounter: 0, lastSequenceNumber: 0 };
+  ctx.updateRolloverCount(sequenceNumber, next);
+  const roc = next.rolloverCounter >>> 0;
 
   packet.copy(state.inner, SHA1_BLOCK, 0, authenticated);
   const expected = tag(state, authenticated, roc);
   let difference = 0;
   for (let i = 0; i < TAG_BYTES; i++) difference |= expected[i]! ^ packet[authenticated + i]!;
-  if (difference !== 0) {
-    rollover.rolloverCounter = before.roc;
-    rollover.lastSequenceNumber = before.last;
-    rollover.rolloverHasProcessed = before.processed;
-    return undefined;
-  }
+  if (difference !== 0) return undefined;
+  if (existing) Object.assign(existing, next);
+  else ctx.srtpSSRCStates[ssrc] = { ...next, ssrc };
 
   const payloadLength = authenticated - headerLength;
   const keystream = keystreamOf(state, ctx.srtpSessionSalt, ssrc, roc, sequenceNumber, payloadLength);

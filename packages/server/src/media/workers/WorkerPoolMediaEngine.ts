@@ -109,6 +109,8 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
   readonly #load = new Map<MediaWorkerHandle, number>();
   /** Stop timers of workers without endpoints: at most one per worker. */
   readonly #idleTimers = new Map<MediaWorkerHandle, NodeJS.Timeout>();
+  /** Counters of the threads stopped for being idle (endpoint counts zeroed: they had none). */
+  #retired: EngineStats = emptyStats();
   readonly #idleStopMs: number;
   readonly #prestart: boolean;
   /** Every started thread until it ends, including ones being closed or replaced. */
@@ -228,13 +230,13 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
   }
 
   /**
-   * Sum over the running workers, plus their number and the most the pool starts. Counters of a
-   * crashed worker are lost with it.
+   * Sum over the running workers and the counters of the threads stopped for being idle, plus the
+   * number of workers and the most the pool starts. Counters of a crashed worker are lost with it.
    */
   async stats(): Promise<EngineStats> {
     const workers = this.#slots.filter((w): w is MediaWorkerHandle => w?.alive === true);
     const results = await Promise.allSettled(workers.map((w) => w.call('stats')));
-    let total = emptyStats();
+    let total = this.#retired;
     for (const r of results) if (r.status === 'fulfilled') total = addStats(total, r.value);
     return { ...total, workers: workers.length, maxWorkers: this.#size };
   }
@@ -379,8 +381,14 @@ export class WorkerPoolMediaEngine extends TypedEmitter<MediaEngineEvents> imple
       this.#idleTimers.delete(worker);
       if (this.#closed || !worker.alive || (this.#load.get(worker) ?? 0) > 0) return;
       this.#log('info', 'media worker stopped: no endpoints left', { worker: worker.index, idleMs: this.#idleStopMs });
+      // Its counters are kept (asked before the close, which the thread answers after them), so
+      // that the engine's *_total counters do not go down when an idle thread stops.
+      const last = withTimeout(worker.call('stats'), LOAD_TIMEOUT_MS).catch(() => undefined);
       // Its slot then holds a closed handle, which #workerAt replaces when a room needs it.
       void worker.close();
+      void last.then((stats) => {
+        if (stats) this.#retired = addStats(this.#retired, { ...stats, publishers: 0, subscribers: 0, peerConnections: 0, videoFilters: 0 });
+      });
     }, this.#idleStopMs);
     // An idle pool must not keep the process alive.
     timer.unref();
