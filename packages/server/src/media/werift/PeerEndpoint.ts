@@ -124,8 +124,7 @@ export abstract class PeerEndpoint {
   #watchRemote(): void {
     for (const transport of this.pc.dtlsTransports) {
       this.listen(transport.onStateChange, (state) => {
-        if (state === 'connected') countSrtpSession(this.ctx.counters, decryptWithReusedCipher(transport));
-        else if (state === 'closed') this.fail({ cause: 'dtls-closed' });
+        if (state === 'closed') this.fail({ cause: 'dtls-closed' });
         else if (state === 'failed') this.fail({ cause: 'dtls-failed' });
       });
     }
@@ -185,7 +184,8 @@ export abstract class PeerEndpoint {
 
   /**
    * The transports' own states, for the timeline (werift's connection-level ICE state says
-   * 'completed' when gathering ends) and for onDtlsConnected.
+   * 'completed' when gathering ends), and DTLS connected: the SRTP session's decrypt (dtlsServerRole.ts),
+   * its profile counted, then onDtlsConnected.
    */
   #watchTransports(): void {
     for (const transport of this.pc.dtlsTransports) {
@@ -197,6 +197,7 @@ export abstract class PeerEndpoint {
         if (state === 'connecting') this.timeline.mark('dtlsConnecting');
         else if (state === 'connected') {
           this.timeline.mark('dtlsConnected');
+          countSrtpSession(this.ctx.counters, decryptWithReusedCipher(transport));
           this.onDtlsConnected();
         }
       });
