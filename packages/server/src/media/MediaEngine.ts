@@ -92,6 +92,8 @@ export interface EngineStats {
   srtpSessionsAesCm: number;
   /** DTLS handshakes completed with SRTP AEAD_AES_128_GCM. */
   srtpSessionsAesGcm: number;
+  /** Retransmitted DTLS handshake messages the DTLS server ignored (werift would have broken the handshake). */
+  dtlsRepeatsDropped: number;
   /** Video filters running (one external pipeline process each). */
   videoFilters: number;
   /**

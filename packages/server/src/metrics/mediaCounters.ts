@@ -24,6 +24,7 @@ const COUNTERS: ReadonlyArray<[name: string, help: string, field: keyof EngineSt
   ],
   ['srtp_sessions_aes_cm_total', 'DTLS handshakes completed with SRTP AES_CM_128_HMAC_SHA1_80, which the SFU prefers when it is the DTLS server (one reused cipher per session)', 'srtpSessionsAesCm'],
   ['srtp_sessions_aes_gcm_total', 'DTLS handshakes completed with SRTP AEAD_AES_128_GCM (the peer was the DTLS server or offered no AES-CM)', 'srtpSessionsAesGcm'],
+  ['dtls_repeated_handshake_messages_dropped_total', 'Retransmitted DTLS handshake messages the server ignored because werift would have acted on them twice and broken the handshake (dtlsRepeatGuard.ts)', 'dtlsRepeatsDropped'],
   ['data_channel_messages_received_total', 'Data channel messages received from publishers', 'dataMessagesIn'],
   ['data_channel_messages_sent_total', 'Data channel messages delivered to subscribers', 'dataMessagesOut'],
   ['ice_dropped_datagrams_total', 'Datagrams the shared ICE UDP ports dropped: an unknown ICE username fragment, or an address no peer connection has used', 'iceDroppedDatagrams'],

@@ -146,7 +146,7 @@ export abstract class PeerEndpoint {
       if (!hasStunServer(this.ctx.peerConfig)) skipUnconfiguredStun(this.pc);
       if (this.ctx.sharedPorts) await this.#attachSharedPorts(this.ctx.sharedPorts);
       answerAsDtlsServer(this.pc);
-      this.onDispose(keepEarlyClientHello(this.pc));
+      this.onDispose(keepEarlyClientHello(this.pc, () => this.#dtlsRepeatDropped()));
       beforeAnswer?.();
       const answer = await this.pc.createAnswer();
       await this.pc.setLocalDescription(answer);
@@ -210,6 +210,12 @@ export abstract class PeerEndpoint {
    * data channels) is up as well.
    */
   protected onDtlsConnected(): void {}
+
+  /** The DTLS server ignored a retransmitted handshake message (dtlsRepeatGuard.ts). */
+  #dtlsRepeatDropped(): void {
+    this.ctx.counters.dtlsRepeatsDropped++;
+    this.ctx.log('debug', 'DTLS: ignored a retransmitted handshake message', { endpointId: this.id });
+  }
 
   /** Logs the set-up timeline (once per endpoint; at close at the latest). */
   protected logTimeline(): void {

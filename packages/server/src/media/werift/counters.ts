@@ -19,6 +19,8 @@ export interface Counters {
   srtpSessionsAesCm: number;
   /** DTLS handshakes completed with SRTP AEAD_AES_128_GCM (the peer chose, or offered nothing else). */
   srtpSessionsAesGcm: number;
+  /** Retransmitted DTLS handshake messages the server ignored (dtlsRepeatGuard.ts). */
+  dtlsRepeatsDropped: number;
 }
 
 export function createCounters(): Counters {
@@ -35,6 +37,7 @@ export function createCounters(): Counters {
     reportedLostPackets: 0,
     srtpSessionsAesCm: 0,
     srtpSessionsAesGcm: 0,
+    dtlsRepeatsDropped: 0,
   };
 }
 

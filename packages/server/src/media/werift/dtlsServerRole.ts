@@ -15,6 +15,7 @@
  * RFC 5763 5 requires; werift as client still offers AES-CM, and the server then chooses.
  */
 import type { RTCPeerConnection } from 'werift';
+import { guardDtlsServerRepeats } from './dtlsRepeatGuard.js';
 import { AES128_CM_HMAC_SHA1_80, decryptRtpAesCmPacket, type WeriftCmRemoteContext } from './srtpAesCm.js';
 
 /** SRTP_AEAD_AES_128_GCM (RFC 7714). */
@@ -37,6 +38,8 @@ interface DataEvent {
 interface DtlsTransportInternals {
   role: 'auto' | 'server' | 'client';
   state: string;
+  /** werift's DtlsServer or DtlsClient, made when the state turns 'connecting'. */
+  dtls?: object;
   iceTransport: { connection: { onData: DataEvent } };
   onStateChange: { subscribe(fn: (state: string) => void): { unSubscribe: () => void } };
   srtpProfiles: number[];
@@ -68,10 +71,13 @@ export function answerAsDtlsServer(pc: RTCPeerConnection): void {
  * agent reports connected, which as the controlled agent comes after the client's ICE pair works;
  * a client sends its ClientHello at that moment, and werift drops what arrives before. The client
  * would send the hello again, but after its retransmission timer: 1 s in OpenSSL-based peers
- * (libdatachannel), at least 50 ms in libwebrtc. Returns the function that stops keeping
- * (idempotent; also called when the handshake starts or the transport closes).
+ * (libdatachannel), at least 50 ms in libwebrtc. When werift's server is made, it also gets
+ * the guard against retransmitted handshake messages (dtlsRepeatGuard.ts; `onRepeatDropped`
+ * counts what it drops), before the kept datagrams, which may themselves be repeats, are handed over.
+ * Returns the function that stops keeping (idempotent; also called when the handshake starts
+ * or the transport closes).
  */
-export function keepEarlyClientHello(pc: RTCPeerConnection): () => void {
+export function keepEarlyClientHello(pc: RTCPeerConnection, onRepeatDropped: () => void): () => void {
   const stops: Array<() => void> = [];
   for (const transport of transports(pc)) {
     if (transport.role !== 'server') continue;
@@ -89,7 +95,8 @@ export function keepEarlyClientHello(pc: RTCPeerConnection): () => void {
       queueMicrotask(() => {
         const replay = now === 'connecting' ? kept.splice(0) : [];
         stop();
-        if (transport.state !== 'connecting') return;
+        if (transport.state !== 'connecting' || !transport.dtls) return;
+        guardDtlsServerRepeats(transport.dtls, onRepeatDropped);
         for (const datagram of replay) {
           // werift's own receive path catches what its DTLS parser throws (a malformed record);
           // this call is not on that path, so it catches: one peer's bad bytes must not end the thread.
