@@ -59,7 +59,7 @@ Options:
                         browsers) are always allowed
   --media-inactivity-ms <n>
                         a peer connection whose client sends nothing this long is released as
-                        dead (MEDIA_INACTIVITY_MS, default 5000; 0 = werift's 30 s consent expiry)
+                        dead (MEDIA_INACTIVITY_MS, default 7000; 0 = werift's 30 s consent expiry)
   --token-secret <s>    HS256 secret of access tokens: every joinRoom then needs a token
                         signed with it (TOKEN_SECRET)
   --webhook-url <url>   POST room events to this http(s) URL; repeat the flag for several, or

@@ -41,10 +41,14 @@ import { SharedIcePorts, type SharedIcePortsInfo, type SharedIcePortsOptions } f
 const DEFAULT_KEYFRAME_INTERVAL_MS = 350;
 
 /**
- * A connected endpoint whose remote is silent this long is declared failed ('inactive'). Well
- * inside the room's 10 s grace period, and twice libwebrtc's 2.5 s ICE keepalive interval.
+ * A connected endpoint whose remote is silent this long is declared failed ('inactive'). It must
+ * outlast the longest silence of a live peer: one that sends no media and no RTCP reports (a
+ * receive-only libdatachannel peer) is heard from only when it answers werift's consent checks,
+ * which come every 4-6 s (RFC 7675's 5 s ± 20 %); at the former 5 s such peers were released
+ * while receiving (test/integration/quietPeers.media.test.ts). 7 s leaves a second over the
+ * longest gap and stays inside the room's 10 s grace period.
  */
-export const DEFAULT_INACTIVITY_TIMEOUT_MS = 5000;
+export const DEFAULT_INACTIVITY_TIMEOUT_MS = 7000;
 
 /** Active speaker detection of an engine: the detector's settings, how often groups are evaluated, how orders change. */
 export interface SpeakerDetectionOptions extends Partial<SpeakingDetectorOptions> {
