@@ -1,8 +1,9 @@
 // dtlsRepeatGuard.ts: werift's DTLS server and client over an in-memory link, with a client's
 // retransmission delivered to the server at the moment that breaks werift: its second flight
 // (Certificate, ClientKeyExchange, CertificateVerify, Finished) a second time before the server
-// answered, and its first ClientHello again after the server sent its ServerHello. Unguarded,
-// the two sides never agree on keys; guarded, both complete with the same SRTP keys.
+// answered (or its ClientKeyExchange alone), its first ClientHello again after the server sent
+// its ServerHello, and that hello once more after the handshake. Unguarded, the two sides end
+// without shared keys, or werift's server renegotiates; guarded, both complete with the same SRTP keys.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CipherContext, DtlsClient, DtlsServer, HashAlgorithm, NamedCurveAlgorithm, RTCPeerConnection, SignatureAlgorithm } from 'werift';
